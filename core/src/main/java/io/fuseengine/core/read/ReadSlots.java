@@ -1,0 +1,298 @@
+package io.fuseengine.core.read;
+
+import io.fuseengine.core.errno.Errno;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+import static io.fuseengine.core.read.SlotLayout.*;
+
+/**
+ * A fixed pool of pre-allocated completion slots, one per read in flight. A FUSE thread claims a slot, describes
+ * its request in it, publishes the slot through the ring, and waits on it with a deadline; the transport writes the
+ * bytes straight into the destination the slot names and completes it.
+ * <p>
+ * The state of each slot is one {@code long} in an Agrona {@link AtomicBuffer}: {@code generation << 3 | state}.
+ * Every claim increments the generation, and every transport-side transition is a CAS that names the generation,
+ * so a completion that arrives after its waiter timed out fails its CAS and touches nothing.
+ * <pre>
+ *   FREE(g) --claim--> PENDING(g+1) --beginWrite--> WRITING(g+1) --endWrite--> PENDING(g+1)
+ *                         |                            '--complete/fail--> COMPLETE(g+1) --waiter--> FREE(g+1)
+ *                         '--waiter deadline (CAS)--> FREE(g+1)
+ * </pre>
+ * Threads: {@link #tryClaim} and {@link #await} are called by FUSE threads (many); the {@link ReadCompletion}
+ * methods by the transport. A waiter never frees a slot in WRITING, so the destination memory is valid for the whole
+ * of every write.
+ */
+public final class ReadSlots implements ReadCompletion
+{
+    private static final int SPINS = 40;
+    private static final int YIELDS = 8;
+    private static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(2);
+    private static final long MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** How long past its deadline a waiter waits for a write in progress before reporting EIO. */
+    private static final long WRITE_GRACE_NS = TimeUnit.SECONDS.toNanos(1);
+
+    private final int slotCount;
+    private final int mask;
+    private final AtomicBuffer meta;
+    private final Thread[] waiters;
+    private final StreamTarget[] targets;
+    private final BackoffIdleStrategy[] idlers;
+    private final AtomicInteger inUse = new AtomicInteger();
+    private final AtomicInteger claimHint = new AtomicInteger();
+
+    /**
+     * @param slotCount number of slots, a power of two (bounds the reads in flight).
+     */
+    public ReadSlots(final int slotCount)
+    {
+        if (slotCount < 1 || Integer.bitCount(slotCount) != 1 || slotCount > 65536)
+        {
+            throw new IllegalArgumentException("slotCount must be a power of two in [1, 65536]: " + slotCount);
+        }
+        this.slotCount = slotCount;
+        this.mask = slotCount - 1;
+        this.meta = new UnsafeBuffer(BufferUtil.allocateDirectAligned(slotCount * SLOT_STRIDE, 64));
+        this.waiters = new Thread[slotCount];
+        this.targets = new StreamTarget[slotCount];
+        this.idlers = new BackoffIdleStrategy[slotCount];
+        for (int i = 0; i < slotCount; i++)
+        {
+            idlers[i] = new BackoffIdleStrategy(SPINS, YIELDS, MIN_PARK_NS, MAX_PARK_NS);
+        }
+    }
+
+    public int slotCount()
+    {
+        return slotCount;
+    }
+
+    /**
+     * @return slots currently claimed (a gauge for metrics and leak checks).
+     */
+    public int inUse()
+    {
+        return inUse.get();
+    }
+
+    /**
+     * FUSE thread: claims a free slot and describes the request in it. Allocation-free.
+     *
+     * @return the slot index, or -1 if every slot is in use.
+     */
+    public int tryClaim(
+        final StreamTarget target,
+        final long offset,
+        final int length,
+        final long destAddress,
+        final long deadlineNanos)
+    {
+        final int start = claimHint.getAndIncrement();
+        for (int i = 0; i < slotCount; i++)
+        {
+            final int slot = (start + i) & mask;
+            final int base = slot * SLOT_STRIDE;
+            final long w = meta.getLongVolatile(base + STATE_WORD_OFFSET);
+            if (stateOf(w) == FREE && meta.compareAndSetLong(base + STATE_WORD_OFFSET, w, word(generationOf(w) + 1, PENDING)))
+            {
+                meta.putInt(base + ERRNO_OFFSET, 0);
+                meta.putInt(base + RESULT_LENGTH_OFFSET, 0);
+                meta.putLong(base + DEST_ADDRESS_OFFSET, destAddress);
+                meta.putLong(base + REQUEST_OFFSET_OFFSET, offset);
+                meta.putInt(base + REQUEST_LENGTH_OFFSET, length);
+                meta.putLong(base + DEADLINE_OFFSET, deadlineNanos);
+                targets[slot] = target;
+                waiters[slot] = Thread.currentThread();
+                idlers[slot].reset();
+                inUse.incrementAndGet();
+                return slot;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * @return the generation of a slot just claimed by the calling thread.
+     */
+    public long generation(final int slot)
+    {
+        return generationOf(meta.getLongVolatile(slot * SLOT_STRIDE + STATE_WORD_OFFSET));
+    }
+
+    /**
+     * FUSE thread (the claimer): gives a claimed slot back without waiting, e.g. when the ring was full.
+     */
+    public void release(final int slot, final long generation)
+    {
+        final int base = slot * SLOT_STRIDE;
+        if (meta.compareAndSetLong(base + STATE_WORD_OFFSET, word(generation, PENDING), word(generation, FREE)))
+        {
+            clearOwner(slot);
+        }
+        else
+        {
+            throw new IllegalStateException("slot " + slot + " was published; await it instead of releasing it");
+        }
+    }
+
+    /**
+     * FUSE thread (the claimer): waits until the request completes or its deadline passes, then frees the slot.
+     * Spins briefly, then yields, then parks (woken early by the completing thread).
+     *
+     * @return bytes delivered (≥ 0) or a negated errno; {@code -ETIMEDOUT} when the deadline passed.
+     */
+    public int await(final int slot, final long generation, final long deadlineNanos)
+    {
+        final int base = slot * SLOT_STRIDE;
+        final long pending = word(generation, PENDING);
+        final long complete = word(generation, COMPLETE);
+        final BackoffIdleStrategy idle = idlers[slot];
+        while (true)
+        {
+            final long w = meta.getLongVolatile(base + STATE_WORD_OFFSET);
+            if (w == complete)
+            {
+                final int errno = meta.getInt(base + ERRNO_OFFSET);
+                final int length = meta.getInt(base + RESULT_LENGTH_OFFSET);
+                clearOwner(slot);
+                meta.putLongRelease(base + STATE_WORD_OFFSET, word(generation, FREE));
+                return errno != 0 ? -errno : length;
+            }
+            final long now = System.nanoTime();
+            if (now - deadlineNanos >= 0)
+            {
+                if (w == pending)
+                {
+                    if (meta.compareAndSetLong(base + STATE_WORD_OFFSET, pending, word(generation, FREE)))
+                    {
+                        clearOwner(slot);
+                        return -Errno.ETIMEDOUT;
+                    }
+                    continue;
+                }
+                if (now - deadlineNanos > WRITE_GRACE_NS)
+                {
+                    // A write has been open for over a second: a transport bug. Keep the slot (leak it) rather than
+                    // risk the destination being written after we return.
+                    return -Errno.EIO;
+                }
+                Thread.onSpinWait();
+                continue;
+            }
+            idle.idle();
+        }
+    }
+
+    private void clearOwner(final int slot)
+    {
+        waiters[slot] = null;
+        targets[slot] = null;
+        inUse.decrementAndGet();
+    }
+
+    @Override
+    public boolean isPending(final int slot, final long generation)
+    {
+        return meta.getLongVolatile(slot * SLOT_STRIDE + STATE_WORD_OFFSET) == word(generation, PENDING);
+    }
+
+    @Override
+    public boolean beginWrite(final int slot, final long generation)
+    {
+        return meta.compareAndSetLong(
+            slot * SLOT_STRIDE + STATE_WORD_OFFSET, word(generation, PENDING), word(generation, WRITING));
+    }
+
+    @Override
+    public void endWrite(final int slot, final long generation)
+    {
+        meta.putLongRelease(slot * SLOT_STRIDE + STATE_WORD_OFFSET, word(generation, PENDING));
+    }
+
+    @Override
+    public void completeWrite(final int slot, final long generation, final int length)
+    {
+        publish(slot, generation, Errno.OK, length);
+    }
+
+    @Override
+    public void failWrite(final int slot, final long generation, final int errno)
+    {
+        publish(slot, generation, errno, 0);
+    }
+
+    @Override
+    public boolean complete(final int slot, final long generation, final int length)
+    {
+        if (!beginWrite(slot, generation))
+        {
+            return false;
+        }
+        publish(slot, generation, Errno.OK, length);
+        return true;
+    }
+
+    @Override
+    public boolean fail(final int slot, final long generation, final int errno)
+    {
+        if (errno <= 0)
+        {
+            throw new IllegalArgumentException("errno must be positive: " + errno);
+        }
+        if (!beginWrite(slot, generation))
+        {
+            return false;
+        }
+        publish(slot, generation, errno, 0);
+        return true;
+    }
+
+    private void publish(final int slot, final long generation, final int errno, final int length)
+    {
+        final int base = slot * SLOT_STRIDE;
+        final Thread waiter = waiters[slot];
+        meta.putInt(base + ERRNO_OFFSET, errno);
+        meta.putInt(base + RESULT_LENGTH_OFFSET, length);
+        meta.putLongRelease(base + STATE_WORD_OFFSET, word(generation, COMPLETE));
+        if (waiter != null)
+        {
+            LockSupport.unpark(waiter);
+        }
+    }
+
+    @Override
+    public long destAddress(final int slot)
+    {
+        return meta.getLong(slot * SLOT_STRIDE + DEST_ADDRESS_OFFSET);
+    }
+
+    @Override
+    public long requestOffset(final int slot)
+    {
+        return meta.getLong(slot * SLOT_STRIDE + REQUEST_OFFSET_OFFSET);
+    }
+
+    @Override
+    public int requestLength(final int slot)
+    {
+        return meta.getInt(slot * SLOT_STRIDE + REQUEST_LENGTH_OFFSET);
+    }
+
+    @Override
+    public long deadlineNanos(final int slot)
+    {
+        return meta.getLong(slot * SLOT_STRIDE + DEADLINE_OFFSET);
+    }
+
+    @Override
+    public StreamTarget target(final int slot)
+    {
+        return targets[slot];
+    }
+}
