@@ -34,7 +34,8 @@ public final class ReadSlots implements ReadCompletion
     private static final int SPINS = 40;
     private static final int YIELDS = 8;
     private static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(2);
-    private static final long MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** Default longest single park; completions unpark the waiter at once, so this only bounds deadline overshoot. */
+    public static final long DEFAULT_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(5);
     /** How long past its deadline a waiter waits for a write in progress before reporting EIO. */
     private static final long WRITE_GRACE_NS = TimeUnit.SECONDS.toNanos(1);
 
@@ -52,6 +53,15 @@ public final class ReadSlots implements ReadCompletion
      */
     public ReadSlots(final int slotCount)
     {
+        this(slotCount, DEFAULT_MAX_PARK_NS);
+    }
+
+    /**
+     * @param slotCount number of slots, a power of two (bounds the reads in flight).
+     * @param maxParkNs longest single park of a waiter (tests raise it so a lost wake-up shows as a hang).
+     */
+    public ReadSlots(final int slotCount, final long maxParkNs)
+    {
         if (slotCount < 1 || Integer.bitCount(slotCount) != 1 || slotCount > 65536)
         {
             throw new IllegalArgumentException("slotCount must be a power of two in [1, 65536]: " + slotCount);
@@ -64,7 +74,7 @@ public final class ReadSlots implements ReadCompletion
         this.idlers = new BackoffIdleStrategy[slotCount];
         for (int i = 0; i < slotCount; i++)
         {
-            idlers[i] = new BackoffIdleStrategy(SPINS, YIELDS, MIN_PARK_NS, MAX_PARK_NS);
+            idlers[i] = new BackoffIdleStrategy(SPINS, YIELDS, MIN_PARK_NS, maxParkNs);
         }
     }
 
