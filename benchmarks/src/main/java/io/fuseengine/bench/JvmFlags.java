@@ -23,6 +23,16 @@ public final class JvmFlags
     /** The same flags, in order, for code and tests. */
     public static final List<String> ALL = List.of(MISC, LANG, REFLECT, NIO, NIO_CH, REF, JAVAC_FILE);
 
+    /*
+     * Benchmark hygiene, not part of ${fe.jvm.flags}: a fixed, pre-touched heap. On the Firecracker VMs this project
+     * runs on, the first touch of a fresh page costs so much (~150 MB/s) that, without pre-touching, a rival that
+     * allocates its payload (the seed's byte[] per read) is timed on page faults of never-used eden instead of on
+     * the allocation and GC it costs in a long-running process, where eden is recycled. Costs ~7 s per fork here.
+     */
+    public static final String HEAP_MIN = "-Xms1g";
+    public static final String HEAP_MAX = "-Xmx1g";
+    public static final String PRE_TOUCH = "-XX:+AlwaysPreTouch";
+
     private JvmFlags()
     {
     }

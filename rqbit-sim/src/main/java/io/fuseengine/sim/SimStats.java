@@ -65,11 +65,12 @@ public final class SimStats {
         streamBytes.add(n);
     }
 
-    void streamRequest(String infoHash, int fileIndex) {
+    void streamRequest() {
         streamRequests.increment();
-        if (infoHash != null && fileIndex >= 0) {
-            perFile.computeIfAbsent(key(infoHash, fileIndex), k -> new LongAdder()).increment();
-        }
+    }
+
+    void fileRequested(String infoHash, int fileIndex) {
+        perFile.computeIfAbsent(key(infoHash, fileIndex), k -> new LongAdder()).increment();
     }
 
     void metadataRequest() {

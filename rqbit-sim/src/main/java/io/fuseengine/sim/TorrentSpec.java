@@ -47,10 +47,7 @@ public final class TorrentSpec {
 
     /** A single-file torrent of generated content: one file whose only component is {@code name}. */
     public static TorrentSpec singleFile(String name, long length) {
-        Builder b = new Builder(name);
-        b.singleFile = true;
-        b.file(length, name);
-        return b.build();
+        return new Builder(name).singleFile(length).build();
     }
 
     /**
@@ -170,6 +167,9 @@ public final class TorrentSpec {
 
         /** Adds a generated file; components are relative to the torrent folder and may be hostile strings. */
         public Builder file(long length, String... components) {
+            if (singleFile) {
+                throw new IllegalStateException("a single-file torrent has exactly one file");
+            }
             if (length < 0) {
                 throw new IllegalArgumentException("negative length " + length);
             }
@@ -180,6 +180,19 @@ public final class TorrentSpec {
                 Objects.requireNonNull(c, "component");
             }
             files.add(new FileSpec(List.of(components), length, false, null));
+            return this;
+        }
+
+        /**
+         * Makes this a single-file torrent: one generated file of {@code length} bytes whose only component is the
+         * torrent name (use to combine single-file with {@link #pieceLength}, {@link #infoHash} etc.).
+         */
+        public Builder singleFile(long length) {
+            if (!files.isEmpty()) {
+                throw new IllegalStateException("singleFile() cannot be combined with other files");
+            }
+            file(length, name);
+            singleFile = true;
             return this;
         }
 
@@ -219,7 +232,7 @@ public final class TorrentSpec {
             List<FileSpec> list = new ArrayList<>(files);
             String folder = outputFolder;
             if (sourceDirectory != null) {
-                if (!files.isEmpty()) {
+                if (!files.isEmpty() || singleFile) {
                     throw new IllegalStateException("sourceDirectory cannot be combined with file()/paddingFile()");
                 }
                 list.addAll(scan(sourceDirectory));

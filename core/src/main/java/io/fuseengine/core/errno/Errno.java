@@ -23,6 +23,8 @@ public final class Errno
     public static final int ENOTDIR = 20;
     public static final int EISDIR = 21;
     public static final int EINVAL = 22;
+    /** Too many open files in the system (the open-file table is full). */
+    public static final int ENFILE = 23;
     public static final int EROFS = 30;
     public static final int ERANGE = 34;
     public static final int ENOSYS = 38;
@@ -104,6 +106,7 @@ public final class Errno
             case ENOTDIR: return "ENOTDIR";
             case EISDIR: return "EISDIR";
             case EINVAL: return "EINVAL";
+            case ENFILE: return "ENFILE";
             case EROFS: return "EROFS";
             case ERANGE: return "ERANGE";
             case ENOSYS: return "ENOSYS";

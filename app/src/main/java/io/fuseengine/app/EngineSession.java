@@ -1,0 +1,67 @@
+package io.fuseengine.app;
+
+import io.fuseengine.core.config.EngineConfig;
+import io.fuseengine.fuse.MountedEngine;
+import io.fuseengine.fuse.mount.MountException;
+import io.fuseengine.transport.NettyRangeTransport;
+import io.fuseengine.transport.RqbitHttpMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs a mounted engine in the foreground until Ctrl-C or SIGTERM, then unmounts and returns 0.
+ * <p>
+ * Threads: {@link #runUntilSignalled} on the main thread; the JVM's signal dispatcher only counts a latch down.
+ */
+final class EngineSession
+{
+    private static final Logger LOG = LoggerFactory.getLogger(EngineSession.class);
+
+    private EngineSession()
+    {
+    }
+
+    static MountedEngine start(final EngineConfig config, final Path mountPoint)
+    {
+        final NettyRangeTransport transport = new NettyRangeTransport(config);
+        final RqbitHttpMetadata metadata = new RqbitHttpMetadata(config);
+        try
+        {
+            return MountedEngine.start(config, mountPoint, metadata, transport);
+        }
+        catch (final MountException ex)
+        {
+            throw new UsageException(ex.getMessage());
+        }
+    }
+
+    static int runUntilSignalled(final EngineConfig config, final Path mountPoint, final Runnable afterUnmount)
+    {
+        final CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        final MountedEngine engine = start(config, mountPoint);
+        System.err.println("fuse-engine: mounted " + engine.mountPoint() + " (rqbit " + config.rqbitUrl()
+            + "); Ctrl-C to unmount");
+        try
+        {
+            stop.await();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("signal received: unmounting {}", engine.mountPoint());
+        engine.close();
+        if (afterUnmount != null)
+        {
+            afterUnmount.run();
+        }
+        LOG.info("unmounted {}", engine.mountPoint());
+        return Main.EXIT_OK;
+    }
+}

@@ -1,0 +1,493 @@
+package io.fuseengine.fuse.fs;
+
+import io.fuseengine.core.errno.Errno;
+import io.fuseengine.core.read.ReadPipeline;
+import io.fuseengine.core.read.SlotLayout;
+import io.fuseengine.core.read.StreamTarget;
+import io.fuseengine.fuse.tree.FsNode;
+import io.fuseengine.fuse.tree.FsTree;
+import io.fuseengine.fuse.tree.NameSanitizer;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.Struct;
+import jnr.ffi.types.dev_t;
+import jnr.ffi.types.gid_t;
+import jnr.ffi.types.mode_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.uid_t;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The read-only FUSE filesystem: answers metadata callbacks from the current {@link FsTree} snapshot (never from
+ * the network) and reads through the {@link ReadPipeline}, whose transport writes straight into FUSE's reply
+ * buffer. Every write-like operation answers EROFS.
+ * <p>
+ * Threads: every callback runs on a libfuse worker thread (many at once, unbounded); callbacks are lock-free,
+ * never throw (a failure is logged once and answered with EIO), and only {@link #read} waits, with the pipeline's
+ * deadline. {@link #read} allocates nothing of its own on success.
+ */
+public final class TorrentFileSystem extends FuseStubFS
+{
+    private static final Logger LOG = LoggerFactory.getLogger(TorrentFileSystem.class);
+
+    /** st_blksize and statfs block size: the largest read libfuse 2 hands us. */
+    public static final int BLOCK_SIZE = 128 * 1024;
+    /** Default capacity of the open-file table. */
+    public static final int DEFAULT_MAX_OPEN_FILES = 1 << 16;
+
+    private static final int O_ACCMODE = 03;
+    private static final int O_RDONLY = 0;
+    private static final int O_CREAT = 0100;
+    private static final int O_TRUNC = 01000;
+    private static final int O_APPEND = 02000;
+    private static final int W_OK = 2;
+    private static final int X_OK = 1;
+    private static final byte[] DOT = {'.', 0};
+    private static final byte[] DOT_DOT = {'.', '.', 0};
+
+    private final Supplier<FsTree> trees;
+    private final ReadPipeline pipeline;
+    private final OpenFileTable openFiles;
+    private final long uid;
+    private final long gid;
+
+    /**
+     * @param trees     the current snapshot (e.g. {@code catalog::tree}); called on every callback, must not block.
+     * @param pipeline  the read path.
+     * @param openFiles the open-file table.
+     */
+    public TorrentFileSystem(final Supplier<FsTree> trees, final ReadPipeline pipeline, final OpenFileTable openFiles)
+    {
+        this.trees = Objects.requireNonNull(trees, "trees");
+        this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+        this.openFiles = Objects.requireNonNull(openFiles, "openFiles");
+        this.uid = processId("unix:uid");
+        this.gid = processId("unix:gid");
+    }
+
+    private static long processId(final String attribute)
+    {
+        try
+        {
+            return ((Number)Files.getAttribute(Path.of("/proc/self"), attribute)).longValue();
+        }
+        catch (final Exception ex)
+        {
+            return 0;
+        }
+    }
+
+    public OpenFileTable openFiles()
+    {
+        return openFiles;
+    }
+
+    // ---------------------------------------------------------------------------------------------- metadata
+
+    @Override
+    public int getattr(final String path, final FileStat stat)
+    {
+        try
+        {
+            final FsNode node = trees.get().lookup(path);
+            if (node == null)
+            {
+                return -Errno.ENOENT;
+            }
+            fill(stat, node);
+            return 0;
+        }
+        catch (final Throwable t)
+        {
+            return failed("getattr", path, t);
+        }
+    }
+
+    @Override
+    public int fgetattr(final String path, final FileStat stat, final FuseFileInfo fi)
+    {
+        return getattr(path, stat);
+    }
+
+    private void fill(final FileStat stat, final FsNode node)
+    {
+        stat.st_mode.set(node.isDirectory()
+            ? FileStat.S_IFDIR | FsNode.DIR_PERMISSIONS
+            : FileStat.S_IFREG | FsNode.FILE_PERMISSIONS);
+        stat.st_ino.set(node.inode());
+        stat.st_nlink.set(node.nlink());
+        stat.st_size.set(node.size());
+        stat.st_blocks.set(node.blocks());
+        stat.st_blksize.set(BLOCK_SIZE);
+        stat.st_uid.set(uid);
+        stat.st_gid.set(gid);
+        setTime(stat.st_mtim, node.mtimeSeconds());
+        setTime(stat.st_atim, node.mtimeSeconds());
+        setTime(stat.st_ctim, node.mtimeSeconds());
+    }
+
+    private static void setTime(final Timespec ts, final long seconds)
+    {
+        ts.tv_sec.set(seconds);
+        ts.tv_nsec.set(0);
+    }
+
+    @Override
+    public int opendir(final String path, final FuseFileInfo fi)
+    {
+        try
+        {
+            final FsNode node = trees.get().lookup(path);
+            if (node == null)
+            {
+                return -Errno.ENOENT;
+            }
+            return node.isDirectory() ? 0 : -Errno.ENOTDIR;
+        }
+        catch (final Throwable t)
+        {
+            return failed("opendir", path, t);
+        }
+    }
+
+    @Override
+    public int readdir(final String path, final Pointer buf, final FuseFillDir filler, @off_t final long offset, final FuseFileInfo fi)
+    {
+        try
+        {
+            final FsTree tree = trees.get();
+            final FsNode node = tree.lookup(path);
+            if (node == null)
+            {
+                return -Errno.ENOENT;
+            }
+            if (!node.isDirectory())
+            {
+                return -Errno.ENOTDIR;
+            }
+            final FileStat entry = new FileStat(Runtime.getSystemRuntime());
+            final Pointer entryMemory = Struct.getMemory(entry);
+            filler.apply(buf, ByteBuffer.wrap(DOT), null, 0);
+            filler.apply(buf, ByteBuffer.wrap(DOT_DOT), null, 0);
+            for (final FsNode child : node.children())
+            {
+                entry.st_ino.set(child.inode());
+                entry.st_mode.set(child.isDirectory() ? FileStat.S_IFDIR | FsNode.DIR_PERMISSIONS : FileStat.S_IFREG | FsNode.FILE_PERMISSIONS);
+                if (filler.apply(buf, ByteBuffer.wrap(child.nameZ()), entryMemory, 0) != 0)
+                {
+                    return -Errno.ENOMEM;
+                }
+            }
+            return 0;
+        }
+        catch (final Throwable t)
+        {
+            return failed("readdir", path, t);
+        }
+    }
+
+    @Override
+    public int releasedir(final String path, final FuseFileInfo fi)
+    {
+        return 0;
+    }
+
+    @Override
+    public int access(final String path, final int mask)
+    {
+        try
+        {
+            final FsNode node = trees.get().lookup(path);
+            if (node == null)
+            {
+                return -Errno.ENOENT;
+            }
+            if ((mask & W_OK) != 0)
+            {
+                return -Errno.EROFS;
+            }
+            if ((mask & X_OK) != 0 && !node.isDirectory())
+            {
+                return -Errno.EACCES;
+            }
+            return 0;
+        }
+        catch (final Throwable t)
+        {
+            return failed("access", path, t);
+        }
+    }
+
+    @Override
+    public int statfs(final String path, final Statvfs st)
+    {
+        try
+        {
+            final FsTree tree = trees.get();
+            st.f_bsize.set(BLOCK_SIZE);
+            st.f_frsize.set(BLOCK_SIZE);
+            st.f_blocks.set((tree.totalBytes() + BLOCK_SIZE - 1) / BLOCK_SIZE);
+            st.f_bfree.set(0);
+            st.f_bavail.set(0);
+            st.f_files.set(tree.nodeCount());
+            st.f_ffree.set(0);
+            st.f_favail.set(0);
+            st.f_flag.set(Statvfs.ST_RDONLY | Statvfs.ST_NOSUID | Statvfs.ST_NODEV);
+            st.f_namemax.set(NameSanitizer.MAX_NAME_BYTES);
+            return 0;
+        }
+        catch (final Throwable t)
+        {
+            return failed("statfs", path, t);
+        }
+    }
+
+    @Override
+    public int getxattr(final String path, final String name, final Pointer value, @size_t final long size)
+    {
+        return trees.get().lookup(path) == null ? -Errno.ENOENT : -Errno.ENODATA;
+    }
+
+    @Override
+    public int listxattr(final String path, final Pointer list, @size_t final long size)
+    {
+        return trees.get().lookup(path) == null ? -Errno.ENOENT : 0;
+    }
+
+    @Override
+    public int readlink(final String path, final Pointer buf, @size_t final long size)
+    {
+        return trees.get().lookup(path) == null ? -Errno.ENOENT : -Errno.EINVAL;
+    }
+
+    // ---------------------------------------------------------------------------------------------- files
+
+    @Override
+    public int open(final String path, final FuseFileInfo fi)
+    {
+        try
+        {
+            final FsNode node = trees.get().lookup(path);
+            if (node == null)
+            {
+                return -Errno.ENOENT;
+            }
+            final int flags = fi.flags.get();
+            if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_APPEND)) != 0)
+            {
+                return -Errno.EROFS;
+            }
+            if (node.isDirectory())
+            {
+                return -Errno.EISDIR;
+            }
+            final long fh = openFiles.open(node.target());
+            if (fh < 0)
+            {
+                LOG.warn("open of {} refused: {} files already open: {}", node.target(), openFiles.capacity(), Errno.name(Errno.ENFILE));
+                return -Errno.ENFILE;
+            }
+            fi.fh.set(fh);
+            return 0;
+        }
+        catch (final Throwable t)
+        {
+            return failed("open", path, t);
+        }
+    }
+
+    /**
+     * FUSE thread, hot path: bytes land straight in {@code buf} (FUSE's reply buffer).
+     *
+     * @return bytes read (short only at end of file) or a negated errno.
+     */
+    @Override
+    public int read(final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
+    {
+        StreamTarget target = null;
+        try
+        {
+            target = openFiles.target(fi.fh.get());
+            if (target == null)
+            {
+                LOG.warn("read of {} at offset {} with unknown file handle: {}", path, offset, Errno.name(Errno.EBADF));
+                return -Errno.EBADF;
+            }
+            if (offset < 0)
+            {
+                return -Errno.EINVAL;
+            }
+            if (offset >= target.length() || size <= 0)
+            {
+                return 0;
+            }
+            if (!trees.get().containsTorrent(target.infoHash()))
+            {
+                LOG.warn("read of {} at offset {} failed: torrent left rqbit: {}", target, offset, Errno.name(Errno.ENOENT));
+                return -Errno.ENOENT;
+            }
+            final int length = (int)Math.min(size, SlotLayout.MAX_READ_LENGTH);
+            final int result = pipeline.read(target, offset, length, buf.address());
+            if (result < 0)
+            {
+                LOG.warn("read of {} at offset {} ({} bytes) failed: {}", target, offset, length, Errno.name(-result));
+            }
+            return result;
+        }
+        catch (final Throwable t)
+        {
+            LOG.error("read of {} at offset {} failed: {}", target != null ? target : path, offset, Errno.name(Errno.EIO), t);
+            return -Errno.EIO;
+        }
+    }
+
+    @Override
+    public int release(final String path, final FuseFileInfo fi)
+    {
+        try
+        {
+            openFiles.release(fi.fh.get());
+            return 0;
+        }
+        catch (final Throwable t)
+        {
+            return failed("release", path, t);
+        }
+    }
+
+    @Override
+    public int flush(final String path, final FuseFileInfo fi)
+    {
+        return 0;
+    }
+
+    @Override
+    public int fsync(final String path, final int isdatasync, final FuseFileInfo fi)
+    {
+        return 0;
+    }
+
+    // ---------------------------------------------------------------------------------------------- read-only
+
+    @Override
+    public int write(final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int create(final String path, @mode_t final long mode, final FuseFileInfo fi)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int mknod(final String path, @mode_t final long mode, @dev_t final long rdev)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int mkdir(final String path, @mode_t final long mode)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int unlink(final String path)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int rmdir(final String path)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int symlink(final String oldpath, final String newpath)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int rename(final String oldpath, final String newpath)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int link(final String oldpath, final String newpath)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int chmod(final String path, @mode_t final long mode)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int chown(final String path, @uid_t final long uid, @gid_t final long gid)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int truncate(final String path, @off_t final long size)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int ftruncate(final String path, @off_t final long size, final FuseFileInfo fi)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int utimens(final String path, final Timespec[] timespec)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int setxattr(final String path, final String name, final Pointer value, @size_t final long size, final int flags)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int removexattr(final String path, final String name)
+    {
+        return -Errno.EROFS;
+    }
+
+    @Override
+    public int fallocate(final String path, final int mode, @off_t final long off, @off_t final long length, final FuseFileInfo fi)
+    {
+        return -Errno.EROFS;
+    }
+
+    private static int failed(final String op, final String path, final Throwable t)
+    {
+        LOG.error("{} of {} failed: {}", op, path, Errno.name(Errno.EIO), t);
+        return -Errno.EIO;
+    }
+}

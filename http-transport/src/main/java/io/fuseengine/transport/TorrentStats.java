@@ -1,0 +1,56 @@
+package io.fuseengine.transport;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A validated snapshot of rqbit's {@code GET /torrents/{id}/stats/v1}.
+ *
+ * @param state         {@code initializing}, {@code live}, {@code paused}, {@code error}, or whatever the daemon
+ *                      sent (never null; "unknown" when absent).
+ * @param progressBytes bytes downloaded and checked.
+ * @param totalBytes    bytes of the torrent.
+ * @param finished      true when every wanted byte is there.
+ * @param fileProgress  bytes downloaded per file, in rqbit's file order (empty when absent). The array is a copy.
+ */
+public record TorrentStats(String state, long progressBytes, long totalBytes, boolean finished, long[] fileProgress)
+{
+    public TorrentStats
+    {
+        Objects.requireNonNull(state, "state");
+        fileProgress = fileProgress.clone();
+    }
+
+    /** @return a copy of the per-file progress. */
+    @Override
+    public long[] fileProgress()
+    {
+        return fileProgress.clone();
+    }
+
+    /** @return true if the torrent is serving (pieces it lacks will arrive). */
+    public boolean live()
+    {
+        return "live".equals(state);
+    }
+
+    @Override
+    public boolean equals(final Object o)
+    {
+        return o instanceof TorrentStats s && s.state.equals(state) && s.progressBytes == progressBytes
+            && s.totalBytes == totalBytes && s.finished == finished && Arrays.equals(s.fileProgress, fileProgress);
+    }
+
+    @Override
+    public int hashCode()
+    {
+        return Objects.hash(state, progressBytes, totalBytes, finished) * 31 + Arrays.hashCode(fileProgress);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "TorrentStats[state=" + state + ", progressBytes=" + progressBytes + ", totalBytes=" + totalBytes
+            + ", finished=" + finished + ", files=" + fileProgress.length + "]";
+    }
+}
