@@ -38,12 +38,15 @@ for a in "$@"; do
 done
 unset prev
 
-# The benchmarks' @Fork already appends the parent pom's ${fe.jvm.flags}; a command-line -jvmArgsAppend replaces
-# that list, so on Java 23+ the whole list is given again plus the two flags Java 17 refuses.
+# The benchmarks' @Fork(jvmArgsAppend) carries the parent pom's ${fe.jvm.flags} and a fixed pre-touched heap. Java 23+
+# also wants two flags Java 17 refuses to start with: they go in -jvmArgsPrepend, which leaves the @Fork list alone
+# (a command-line -jvmArgsAppend would replace it).
 feature=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
 modern=()
+host=()
 if [[ "${feature%%.*}" -ge 23 ]]; then
-  modern=(-jvmArgsAppend "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow")
+  modern=(-jvmArgsPrepend "--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow")
+  host=(--sun-misc-unsafe-memory-access=allow)   # the JMH harness JVM itself uses sun.misc.Unsafe
 fi
 
 out="$OUT_ROOT/$(date -u +%Y%m%dT%H%M%SZ)"
@@ -59,14 +62,14 @@ args=(${selection[@]+"${selection[@]}"} -prof gc -rf json -rff "$out/results.jso
   echo "memory:      $(free -m 2>/dev/null | awk '/^Mem:/ {print $2 " MiB total, " $7 " MiB available"}')"
   echo "load avg:    $(cut -d' ' -f1-3 /proc/loadavg) (at start)"
   echo "jar:         $JAR ($(stat -c %y "$JAR"))"
-  echo "jmh args:    ${args[*]}"
+  echo "jmh args:    $(printf '%q ' "${args[@]}")"
   [[ ${#quick[@]} -gt 0 ]] && echo "mode:        QUICK SMOKE RUN (1 fork, 1x1s warmup, 2x1s measurement): not results"
   echo "java -version:"
   "$JAVA" -version 2>&1 | sed 's/^/  /'
 } > "$out/machine.txt"
 cat "$out/machine.txt"
 
-"$JAVA" -jar "$JAR" "${args[@]}" 2>&1 | tee "$out/run.log"
+"$JAVA" ${host[@]+"${host[@]}"} -jar "$JAR" "${args[@]}" 2>&1 | tee "$out/run.log"
 status=${PIPESTATUS[0]}
 
 # The text table is what JMH prints after the run, from the "Benchmark  Mode  Cnt" header on.

@@ -8,6 +8,7 @@ import io.fuseengine.transport.RqbitHttpMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -41,10 +42,21 @@ final class EngineSession
 
     static int runUntilSignalled(final EngineConfig config, final Path mountPoint, final Runnable afterUnmount)
     {
+        // Handlers go in before the mount: a signal that arrives while mounting still ends in a clean unmount.
         final CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        final MountedEngine engine = start(config, mountPoint);
+        final SignalHandler oldInt = Signal.handle(new Signal("INT"), s -> stop.countDown());
+        final SignalHandler oldTerm = Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        final MountedEngine engine;
+        try
+        {
+            engine = start(config, mountPoint);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            Signal.handle(new Signal("INT"), oldInt);
+            Signal.handle(new Signal("TERM"), oldTerm);
+            throw ex;
+        }
         System.err.println("fuse-engine: mounted " + engine.mountPoint() + " (rqbit " + config.rqbitUrl()
             + "); Ctrl-C to unmount");
         try

@@ -135,6 +135,10 @@ final class StreamConnection extends SimpleChannelInboundHandler<HttpObject>
             h.set(HttpHeaderNames.AUTHORIZATION, options.authorization());
         }
         transport.countSent();
+        if (transport.log().isTraceEnabled())
+        {
+            transport.log().trace("{} GET {} Range: {} (use {})", channel, uri, h.get(HttpHeaderNames.RANGE), uses);
+        }
         channel.writeAndFlush(http).addListener(writeListener);
     }
 
@@ -210,6 +214,11 @@ final class StreamConnection extends SimpleChannelInboundHandler<HttpObject>
         }
         status = response.status().code();
         keepAlive = HttpUtil.isKeepAlive(response);
+        if (transport.log().isTraceEnabled())
+        {
+            transport.log().trace("{} HTTP {} Content-Range: {} keep-alive {}", channel, status,
+                response.headers().get(HttpHeaderNames.CONTENT_RANGE), keepAlive);
+        }
         if (!completion.isPending(r.slot, r.generation))
         {
             transport.dropAbandoned(this, r);

@@ -21,7 +21,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.netty.util.concurrent.EventExecutor;
+
 import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -88,6 +91,24 @@ final class SimServer {
             sc.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        drainEventLoops();
+    }
+
+    /**
+     * Runs an empty task on every event loop and waits for it: close notifications (channelInactive, which
+     * releases streams and updates counters) queued before it have run when this returns.
+     */
+    private void drainEventLoops() {
+        if (group.isShuttingDown()) {
+            return;
+        }
+        for (EventExecutor e : group) {
+            try {
+                e.submit(() -> { }).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            } catch (RejectedExecutionException ignored) {
+                return;
+            }
+        }
     }
 
     synchronized boolean listening() {

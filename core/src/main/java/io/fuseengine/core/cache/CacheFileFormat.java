@@ -1,6 +1,5 @@
 package io.fuseengine.core.cache;
 
-import org.agrona.checksum.Crc32c;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -9,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.zip.CRC32C;
 
 import static io.fuseengine.core.cache.ChunkLayout.*;
 
@@ -44,13 +44,21 @@ final class CacheFileFormat
         b.putInt(FILE_HEADER_LENGTH_OFFSET, HEADER_LENGTH);
         b.putInt(FILE_UNIT_SIZE_OFFSET, config.mapUnitSize());
         b.putLong(FILE_MAP_LENGTH_OFFSET, mapFileLength);
-        b.putInt(FILE_CRC_OFFSET, Crc32c.INSTANCE.compute(b.addressOffset(), 0, FILE_CRC_OFFSET));
         final byte[] bytes = new byte[FORMAT_FILE_LENGTH];
+        b.getBytes(0, bytes);
+        b.putInt(FILE_CRC_OFFSET, crcOfFields(bytes));
         b.getBytes(0, bytes);
         final Path sideCar = sideCarOf(cacheFile);
         final Path tmp = sideCar.resolveSibling(sideCar.getFileName() + ".tmp");
         Files.write(tmp, bytes);
         Files.move(tmp, sideCar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static int crcOfFields(final byte[] bytes)
+    {
+        final CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, FILE_CRC_OFFSET);
+        return (int)crc.getValue();
     }
 
     /**
@@ -85,7 +93,7 @@ final class CacheFileFormat
         {
             return "format side-car has a foreign magic";
         }
-        if (b.getInt(FILE_CRC_OFFSET) != Crc32c.INSTANCE.compute(b.addressOffset(), 0, FILE_CRC_OFFSET))
+        if (b.getInt(FILE_CRC_OFFSET) != crcOfFields(bytes))
         {
             return "format side-car checksum mismatch";
         }

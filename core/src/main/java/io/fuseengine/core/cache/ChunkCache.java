@@ -1,0 +1,766 @@
+package io.fuseengine.core.cache;
+
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.hash.Data;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
+import net.openhft.chronicle.map.MapSegmentContext;
+import org.agrona.DirectBuffer;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
+
+import static io.fuseengine.core.cache.ChunkLayout.*;
+
+/**
+ * Off-heap read-ahead chunk cache: complete, verified chunks of torrent files, kept in a Chronicle Map under one
+ * byte budget, served straight into native memory (the FUSE reply buffer) without touching the network.
+ * <p>
+ * A file is cut into chunks of {@link ChunkCacheConfig#chunkSize()} bytes (the last one may be shorter). Each chunk
+ * is one map entry: key = 64-bit hash of (file key, chunk index), value = {@link ChunkLayout header} + bytes. The
+ * header holds the full identity, so a key collision can only cause a miss, never another file's bytes.
+ * <p>
+ * Chronicle Map has no eviction: this class brings its own (CLOCK over a fixed on-heap index, {@link ClockIndex}),
+ * evicting <em>before</em> every insert so resident payload bytes never exceed {@link ChunkCacheConfig#budgetBytes()}
+ * and no map segment ever overflows. Memory does not grow with the number of files.
+ *
+ * <h2>Threads</h2>
+ * <ul>
+ *   <li>{@link #read} and {@link #isResident}: any number of threads at once (FUSE threads). Allocation-free once the
+ *   calling thread has made one query (Chronicle keeps one query context per thread). Never blocks on I/O; may wait
+ *   briefly on the segment lock of a chunk being written or evicted.</li>
+ *   <li>{@link #put}: any thread; puts are serialised by one writer lock (meant for the fetcher thread).</li>
+ *   <li>{@link #close}: once, after which reads miss and puts are refused.</li>
+ * </ul>
+ * Readers never observe a partial or foreign chunk: an entry is inserted and removed under its segment's write
+ * lock, read under its read lock, and its header (identity, length) is verified on every read.
+ */
+public final class ChunkCache implements AutoCloseable
+{
+    /** {@link #read} result when not every requested byte is resident. */
+    public static final int MISS = -1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChunkCache.class);
+    private static final long CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
+
+    /** How a cache came to be. */
+    public enum OpenOutcome
+    {
+        /** No cache file configured: an empty map in memory. */
+        IN_MEMORY,
+        /** No cache file existed: an empty persisted map was created. */
+        CREATED,
+        /** The cache file was valid: its chunks are served again. */
+        RECOVERED,
+        /** The cache file was unusable (foreign, corrupt, truncated, other format): deleted, created empty. */
+        REBUILT
+    }
+
+    private final ChunkCacheConfig config;
+    private final int chunkSize;
+    private final int chunkShift;
+    private final long chunkMask;
+    private final long budgetBytes;
+    private final ChronicleMap<Long, byte[]> map;
+    private final OpenOutcome openOutcome;
+    private final String openReason;
+    private final ClockIndex index;
+    private final ReaderCursors cursors;
+
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final BytesStore<?, Void> writerKey;
+    /** Header + payload of the chunk being inserted; also where recovery copies a payload to checksum it. */
+    private final ByteBuffer stagingBuffer;
+    private final BytesStore<?, ByteBuffer> staging;
+    private final UnsafeBuffer stagingView;
+    private final CRC32C crc = new CRC32C();
+    private final UnsafeBuffer writerSource = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer writerView = new UnsafeBuffer(0, 0);
+
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder busyMisses = new LongAdder();
+    private final LongAdder keyCollisions = new LongAdder();
+    private final LongAdder bytesInserted = new LongAdder();
+    private final LongAdder chunksInserted = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder rejectedPuts = new LongAdder();
+    private volatile long residentBytes;
+    private volatile int residentChunks;
+    private volatile boolean closed;
+
+    private ChunkCache(
+        final ChunkCacheConfig config,
+        final ChronicleMap<Long, byte[]> map,
+        final OpenOutcome openOutcome,
+        final String openReason)
+    {
+        this.config = config;
+        this.chunkSize = config.chunkSize();
+        this.chunkShift = config.chunkShift();
+        this.chunkMask = chunkSize - 1L;
+        this.budgetBytes = config.budgetBytes();
+        this.map = map;
+        this.openOutcome = openOutcome;
+        this.openReason = openReason;
+        this.index = new ClockIndex(config.segments(), config.chunksPerSegment());
+        this.cursors = new ReaderCursors(config.readerCursors());
+        this.writerKey = BytesStore.nativeStoreWithFixedCapacity(64);
+        this.stagingBuffer = BufferUtil.allocateDirectAligned(HEADER_LENGTH + chunkSize, 4096);
+        this.staging = BytesStore.wrap(stagingBuffer);
+        this.stagingView = new UnsafeBuffer(stagingBuffer);
+    }
+
+    /**
+     * Opens a cache: creates the map (about 2 s: do it once, at start) and, for a persisted one, recovers the
+     * chunks of a valid file or deletes an unusable one (WARN) and starts empty.
+     *
+     * @throws IOException if the map file cannot be created at all.
+     */
+    public static ChunkCache open(final ChunkCacheConfig config) throws IOException
+    {
+        final Path file = config.cacheFile();
+        if (file == null)
+        {
+            return new ChunkCache(config, builder(config).create(), OpenOutcome.IN_MEMORY, "memory only");
+        }
+        final Path parent = file.toAbsolutePath().getParent();
+        if (parent != null)
+        {
+            Files.createDirectories(parent);
+        }
+        String problem = null;
+        if (Files.exists(file))
+        {
+            problem = CacheFileFormat.problemWith(file, config);
+            if (problem == null)
+            {
+                ChunkCache recovered = null;
+                try
+                {
+                    final ChronicleMap<Long, byte[]> map = builder(config).recoverPersistedTo(
+                        file.toFile(), true, c -> LOG.warn("chunk cache file {}: chronicle reports {} in segment {}",
+                            file, c.message(), c.segmentIndex()));
+                    recovered = new ChunkCache(config, map, OpenOutcome.RECOVERED, "recovered");
+                    problem = recovered.rebuildIndex();
+                }
+                catch (final RuntimeException | IOException | InternalError ex)
+                {
+                    problem = "cannot recover: " + ex;
+                }
+                if (problem == null)
+                {
+                    LOG.info("chunk cache file {}: recovered {} chunks ({} bytes)",
+                        file, recovered.residentChunks(), recovered.residentBytes());
+                    return recovered;
+                }
+                if (recovered != null)
+                {
+                    recovered.closeQuietly();
+                }
+            }
+            LOG.warn("chunk cache file {} is unusable ({}): deleting it and starting with an empty cache", file, problem);
+            Files.deleteIfExists(file);
+        }
+        Files.deleteIfExists(CacheFileFormat.sideCarOf(file));
+        final ChronicleMap<Long, byte[]> map = builder(config).createPersistedTo(file.toFile());
+        CacheFileFormat.write(file, config, Files.size(file));
+        return problem == null
+            ? new ChunkCache(config, map, OpenOutcome.CREATED, "created")
+            : new ChunkCache(config, map, OpenOutcome.REBUILT, problem);
+    }
+
+    private static ChronicleMapBuilder<Long, byte[]> builder(final ChunkCacheConfig config)
+    {
+        return ChronicleMap.of(Long.class, byte[].class)
+            .name("fuse-engine-chunk-cache")
+            .entries(config.maxChunks())
+            .actualSegments(config.segments())
+            .entriesPerSegment(config.chunksPerSegment())
+            .actualChunksPerSegmentTier(config.chunksPerSegment())
+            .actualChunkSize(config.mapUnitSize())
+            .averageValueSize(HEADER_LENGTH + config.chunkSize())
+            .maxBloatFactor(1.0)
+            .checksumEntries(false);
+    }
+
+    // ---------------------------------------------------------------------------------------------------- reads
+
+    /**
+     * Copies {@code length} bytes of {@code file} at {@code offset} to native memory at {@code destAddress}, if and
+     * only if every one of them is resident (the range may span chunks). The caller clamps reads to the file length;
+     * a range past the end of the file misses.
+     * <p>
+     * On a miss the destination may have been partly written: the caller must treat it as garbage and fetch.
+     *
+     * @return {@code length}, or {@link #MISS}.
+     */
+    public int read(final CacheFileIdentity file, final long offset, final int length, final long destAddress)
+    {
+        if (offset < 0 || length <= 0 || offset + length > file.fileLength())
+        {
+            misses.increment();
+            return MISS;
+        }
+        final int cursor = cursors.tryClaim();
+        if (cursor == ReaderCursors.NONE)
+        {
+            busyMisses.increment();
+            misses.increment();
+            return MISS;
+        }
+        try
+        {
+            if (closed)
+            {
+                misses.increment();
+                return MISS;
+            }
+            long chunkIndex = offset >>> chunkShift;
+            int inChunk = (int)(offset & chunkMask);
+            int done = 0;
+            while (done < length)
+            {
+                final int n = Math.min(length - done, chunkSize - inChunk);
+                if (!copyFromChunk(cursor, file, chunkIndex, inChunk, n, destAddress + done))
+                {
+                    misses.increment();
+                    return MISS;
+                }
+                done += n;
+                chunkIndex++;
+                inChunk = 0;
+            }
+            hits.increment();
+            return length;
+        }
+        finally
+        {
+            cursors.release(cursor);
+        }
+    }
+
+    /**
+     * @return true if chunk {@code chunkIndex} of {@code file} is resident now (it may be evicted right after).
+     */
+    public boolean isResident(final CacheFileIdentity file, final long chunkIndex)
+    {
+        if (chunkIndex < 0 || expectedChunkLength(file, chunkIndex) <= 0)
+        {
+            return false;
+        }
+        final int cursor = cursors.tryClaim();
+        if (cursor == ReaderCursors.NONE)
+        {
+            return false;
+        }
+        try
+        {
+            return !closed && copyFromChunk(cursor, file, chunkIndex, 0, 0, 0);
+        }
+        finally
+        {
+            cursors.release(cursor);
+        }
+    }
+
+    private boolean copyFromChunk(
+        final int cursor,
+        final CacheFileIdentity file,
+        final long chunkIndex,
+        final int inChunk,
+        final int n,
+        final long destAddress)
+    {
+        final long key = CacheFileIdentity.chunkKey(file.fileKey(), chunkIndex);
+        final long keyOffset = cursors.putKey(cursor, key);
+        try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(cursors.keys(), keyOffset, Long.BYTES))
+        {
+            c.readLock().lock();
+            final MapEntry<Long, byte[]> entry = c.entry();
+            if (entry == null)
+            {
+                return false;
+            }
+            final Data<byte[]> value = entry.value();
+            final long size = value.size();
+            if (size < HEADER_LENGTH || size > HEADER_LENGTH + chunkSize)
+            {
+                return false;
+            }
+            final UnsafeBuffer view = cursors.valueView(cursor);
+            view.wrap(value.bytes().addressForRead(value.offset()), (int)size);
+            if (!headerMatches(view, file, chunkIndex))
+            {
+                keyCollisions.increment();
+                return false;
+            }
+            final int payload = view.getInt(PAYLOAD_LENGTH_OFFSET);
+            if (payload != size - HEADER_LENGTH || inChunk + n > payload)
+            {
+                return false;
+            }
+            if (n > 0)
+            {
+                final UnsafeBuffer dest = cursors.destinationView(cursor);
+                dest.wrap(destAddress, n);
+                view.getBytes(HEADER_LENGTH + inChunk, dest, 0, n);
+            }
+            index.markReferenced(key);
+            return true;
+        }
+    }
+
+    private static boolean headerMatches(final DirectBuffer header, final CacheFileIdentity file, final long chunkIndex)
+    {
+        return header.getInt(ENTRY_MAGIC_OFFSET) == ENTRY_MAGIC
+            && header.getLong(CHUNK_INDEX_OFFSET) == chunkIndex
+            && header.getLong(INFO_HASH_HIGH_OFFSET) == file.infoHashHigh()
+            && header.getLong(INFO_HASH_MIDDLE_OFFSET) == file.infoHashMiddle()
+            && header.getInt(INFO_HASH_LOW_OFFSET) == file.infoHashLow()
+            && header.getInt(FILE_INDEX_OFFSET) == file.fileIndex()
+            && header.getLong(FILE_LENGTH_OFFSET) == file.fileLength();
+    }
+
+    // ---------------------------------------------------------------------------------------------------- writes
+
+    /**
+     * Inserts one complete chunk from native memory. See {@link #put(CacheFileIdentity, long, DirectBuffer, int, int)}.
+     */
+    public boolean put(final CacheFileIdentity file, final long chunkIndex, final long srcAddress, final int length)
+    {
+        writeLock.lock();
+        try
+        {
+            writerSource.wrap(srcAddress, Math.max(length, 0));
+            return putLocked(file, chunkIndex, writerSource, 0, length);
+        }
+        finally
+        {
+            writerSource.wrap(0, 0);
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Inserts one chunk, evicting others first so the budget holds. Only for a <b>complete, verified</b> chunk: the
+     * caller guarantees the bytes are exactly the file's bytes in
+     * {@code [chunkIndex × chunkSize, chunkIndex × chunkSize + length)}. A failed, short, cancelled or timed-out fetch
+     * must never be put: the cache cannot tell. {@code length} must be the chunk's full length (chunk size, or the
+     * remainder for the file's last chunk); anything else is refused.
+     *
+     * @return true if the chunk is resident after the call (inserted now or already there); false if refused.
+     */
+    public boolean put(
+        final CacheFileIdentity file, final long chunkIndex, final DirectBuffer src, final int srcIndex, final int length)
+    {
+        writeLock.lock();
+        try
+        {
+            return putLocked(file, chunkIndex, src, srcIndex, length);
+        }
+        finally
+        {
+            writeLock.unlock();
+        }
+    }
+
+    private boolean putLocked(
+        final CacheFileIdentity file, final long chunkIndex, final DirectBuffer src, final int srcIndex, final int length)
+    {
+        if (closed || chunkIndex < 0 || length <= 0 || length != expectedChunkLength(file, chunkIndex))
+        {
+            rejectedPuts.increment();
+            return false;
+        }
+        final long key = CacheFileIdentity.chunkKey(file.fileKey(), chunkIndex);
+        final int existing = index.slotOf(key);
+        if (existing != ClockIndex.NO_SLOT)
+        {
+            if (residentMatches(key, file, chunkIndex, length))
+            {
+                index.markReferenced(key);
+                return true;
+            }
+            keyCollisions.increment();
+            evict(existing);
+        }
+        try
+        {
+            final int segment = segmentOf(key);
+            if (!makeRoom(segment, length))
+            {
+                rejectedPuts.increment();
+                return false;
+            }
+            stage(file, chunkIndex, src, srcIndex, length);
+            writerKey.writeLong(0, key);
+            try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
+            {
+                c.updateLock().lock();
+                final Data<byte[]> value = c.wrapValueBytesAsData(staging, 0, HEADER_LENGTH + length);
+                final MapEntry<Long, byte[]> entry = c.entry();
+                if (entry != null)
+                {
+                    c.replaceValue(entry, value);
+                }
+                else
+                {
+                    c.insert(c.absentEntry(), value);
+                }
+            }
+            index.add(key, length, segment);
+        }
+        catch (final RuntimeException ex)
+        {
+            rejectedPuts.increment();
+            LOG.error("chunk cache: insert of chunk {} of {} failed", chunkIndex, file, ex);
+            return false;
+        }
+        finally
+        {
+            publishGauges();
+        }
+        bytesInserted.add(length);
+        chunksInserted.increment();
+        return true;
+    }
+
+    private void stage(
+        final CacheFileIdentity file, final long chunkIndex, final DirectBuffer src, final int srcIndex, final int length)
+    {
+        final UnsafeBuffer s = stagingView;
+        s.putBytes(HEADER_LENGTH, src, srcIndex, length);
+        s.putInt(ENTRY_MAGIC_OFFSET, ENTRY_MAGIC);
+        s.putInt(PAYLOAD_LENGTH_OFFSET, length);
+        s.putLong(INFO_HASH_HIGH_OFFSET, file.infoHashHigh());
+        s.putLong(INFO_HASH_MIDDLE_OFFSET, file.infoHashMiddle());
+        s.putInt(INFO_HASH_LOW_OFFSET, file.infoHashLow());
+        s.putInt(FILE_INDEX_OFFSET, file.fileIndex());
+        s.putLong(CHUNK_INDEX_OFFSET, chunkIndex);
+        s.putLong(FILE_LENGTH_OFFSET, file.fileLength());
+        s.putInt(PAYLOAD_CRC_OFFSET, stagedPayloadCrc(length));
+        s.setMemory(PAYLOAD_CRC_OFFSET + Integer.BYTES, HEADER_LENGTH - PAYLOAD_CRC_OFFSET - Integer.BYTES, (byte)0);
+    }
+
+    /** Writer: CRC-32C of the {@code length} payload bytes in the staging buffer. Allocation-free. */
+    private int stagedPayloadCrc(final int length)
+    {
+        final ByteBuffer b = stagingBuffer;
+        b.limit(HEADER_LENGTH + length).position(HEADER_LENGTH);
+        crc.reset();
+        crc.update(b);
+        b.clear();
+        return (int)crc.getValue();
+    }
+
+    private boolean residentMatches(final long key, final CacheFileIdentity file, final long chunkIndex, final int length)
+    {
+        writerKey.writeLong(0, key);
+        try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
+        {
+            c.readLock().lock();
+            final MapEntry<Long, byte[]> entry = c.entry();
+            if (entry == null || entry.value().size() != HEADER_LENGTH + length)
+            {
+                return false;
+            }
+            final Data<byte[]> value = entry.value();
+            writerView.wrap(value.bytes().addressForRead(value.offset()), (int)value.size());
+            return headerMatches(writerView, file, chunkIndex);
+        }
+    }
+
+    private int segmentOf(final long key)
+    {
+        writerKey.writeLong(0, key);
+        try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
+        {
+            return c.segmentIndex();
+        }
+    }
+
+    /** Evicts until {@code length} more bytes fit in the budget and {@code segment} has a free entry. */
+    private boolean makeRoom(final int segment, final int length)
+    {
+        while (index.residentBytes() + length > budgetBytes || index.isSegmentFull(segment) || !index.hasFreeSlot())
+        {
+            final int victim = index.nextVictim(index.isSegmentFull(segment) ? segment : -1);
+            if (victim == ClockIndex.NO_SLOT)
+            {
+                LOG.error("chunk cache: no eviction victim (resident {} B in {} chunks, segment {})",
+                    index.residentBytes(), index.residentChunks(), segment);
+                return false;
+            }
+            evict(victim);
+        }
+        return true;
+    }
+
+    private void evict(final int slot)
+    {
+        final long key = index.keyAt(slot);
+        writerKey.writeLong(0, key);
+        try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
+        {
+            c.updateLock().lock();
+            final MapEntry<Long, byte[]> entry = c.entry();
+            if (entry != null)
+            {
+                c.remove(entry);
+            }
+        }
+        index.remove(slot);
+        evictions.increment();
+        publishGauges();
+    }
+
+    private void publishGauges()
+    {
+        residentBytes = index.residentBytes();
+        residentChunks = index.residentChunks();
+    }
+
+    /**
+     * @return the full length of chunk {@code chunkIndex} of {@code file}, or 0 if it starts at or past the end.
+     */
+    public long expectedChunkLength(final CacheFileIdentity file, final long chunkIndex)
+    {
+        if (chunkIndex < 0 || chunkIndex > (Long.MAX_VALUE >>> chunkShift))
+        {
+            return 0;
+        }
+        final long start = chunkIndex << chunkShift;
+        return start >= file.fileLength() ? 0 : Math.min(chunkSize, file.fileLength() - start);
+    }
+
+    // ---------------------------------------------------------------------------------------------------- recovery
+
+    /**
+     * Opening thread, before the cache is shared: rebuilds the index from the map's entries, verifying every one.
+     *
+     * @return null, or why the file must not be served.
+     */
+    private String rebuildIndex()
+    {
+        if (map.segments() != config.segments())
+        {
+            return "map has " + map.segments() + " segments, configured " + config.segments();
+        }
+        final String[] problem = new String[1];
+        for (int s = 0; s < map.segments(); s++)
+        {
+            final int segment = s;
+            try (MapSegmentContext<Long, byte[], ?> sc = map.segmentContext(s))
+            {
+                sc.forEachSegmentEntryWhile(e ->
+                {
+                    problem[0] = admitRecovered(e, segment);
+                    return problem[0] == null;
+                });
+            }
+            if (problem[0] != null)
+            {
+                return problem[0];
+            }
+        }
+        while (index.residentBytes() > budgetBytes)
+        {
+            evict(index.nextVictim(-1));
+        }
+        publishGauges();
+        return null;
+    }
+
+    private String admitRecovered(final MapEntry<Long, byte[]> e, final int segment)
+    {
+        final long key = e.key().get();
+        final Data<byte[]> value = e.value();
+        final long size = value.size();
+        if (size < HEADER_LENGTH || size > HEADER_LENGTH + chunkSize)
+        {
+            return "entry of " + size + " bytes";
+        }
+        final UnsafeBuffer v = writerView;
+        v.wrap(value.bytes().addressForRead(value.offset()), (int)size);
+        if (v.getInt(ENTRY_MAGIC_OFFSET) != ENTRY_MAGIC)
+        {
+            return "entry with a foreign magic";
+        }
+        final int payload = v.getInt(PAYLOAD_LENGTH_OFFSET);
+        if (payload != size - HEADER_LENGTH)
+        {
+            return "entry payload length " + payload + " in a " + size + "-byte value";
+        }
+        final CacheFileIdentity file = CacheFileIdentity.fromHeader(
+            v.getLong(INFO_HASH_HIGH_OFFSET), v.getLong(INFO_HASH_MIDDLE_OFFSET), v.getInt(INFO_HASH_LOW_OFFSET),
+            v.getInt(FILE_INDEX_OFFSET), v.getLong(FILE_LENGTH_OFFSET));
+        final long chunkIndex = v.getLong(CHUNK_INDEX_OFFSET);
+        if (file.fileIndex() < 0 || file.fileLength() < 0 || payload != expectedChunkLength(file, chunkIndex))
+        {
+            return "entry header inconsistent (chunk " + chunkIndex + ")";
+        }
+        if (CacheFileIdentity.chunkKey(file.fileKey(), chunkIndex) != key)
+        {
+            return "entry key does not match its header";
+        }
+        stagingView.putBytes(HEADER_LENGTH, v, HEADER_LENGTH, payload);
+        if (stagedPayloadCrc(payload) != v.getInt(PAYLOAD_CRC_OFFSET))
+        {
+            return "entry payload checksum mismatch (chunk " + chunkIndex + " of " + file + ")";
+        }
+        if (index.isSegmentFull(segment) || !index.hasFreeSlot() || index.slotOf(key) != ClockIndex.NO_SLOT)
+        {
+            return "more entries than the configured geometry";
+        }
+        index.add(key, payload, segment);
+        return null;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- state
+
+    public ChunkCacheConfig config()
+    {
+        return config;
+    }
+
+    public OpenOutcome openOutcome()
+    {
+        return openOutcome;
+    }
+
+    /** Why the cache opened as it did (for {@link OpenOutcome#REBUILT}: what was wrong with the file). */
+    public String openReason()
+    {
+        return openReason;
+    }
+
+    /** Reads served entirely from the cache. */
+    public long hits()
+    {
+        return hits.sum();
+    }
+
+    /** Reads that missed (any byte not resident, past end of file, no free cursor, closed). */
+    public long misses()
+    {
+        return misses.sum();
+    }
+
+    /** Misses because every reader cursor was in use. */
+    public long busyMisses()
+    {
+        return busyMisses.sum();
+    }
+
+    /** Times an entry under a chunk's key belonged to another (file, chunk): a key hash collision. */
+    public long keyCollisions()
+    {
+        return keyCollisions.sum();
+    }
+
+    public long bytesInserted()
+    {
+        return bytesInserted.sum();
+    }
+
+    public long chunksInserted()
+    {
+        return chunksInserted.sum();
+    }
+
+    /** Chunks removed to make room (or replaced after a key collision). */
+    public long evictions()
+    {
+        return evictions.sum();
+    }
+
+    /** Puts refused (wrong length, closed, map failure). */
+    public long rejectedPuts()
+    {
+        return rejectedPuts.sum();
+    }
+
+    /** Payload bytes resident now (≤ budget). Written by the writer, read by anyone. */
+    public long residentBytes()
+    {
+        return residentBytes;
+    }
+
+    public int residentChunks()
+    {
+        return residentChunks;
+    }
+
+    /** Off-heap bytes Chronicle reports for the map (its own accounting). */
+    public long offHeapMemoryUsed()
+    {
+        return map.offHeapMemoryUsed();
+    }
+
+    /** Entries in the map, as Chronicle counts them (tests compare it with {@link #residentChunks()}). */
+    long mapSize()
+    {
+        return map.longSize();
+    }
+
+    /**
+     * Stops serving, waits (up to 5 s) for reads in progress, then closes the map (a persisted one stays on disk).
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        final long giveUp = System.nanoTime() + CLOSE_WAIT_NS;
+        while (cursors.anyClaimed())
+        {
+            if (System.nanoTime() - giveUp > 0)
+            {
+                LOG.error("chunk cache: reads still in progress after 5 s; leaving the map open");
+                return;
+            }
+            Thread.yield();
+        }
+        writeLock.lock();
+        try
+        {
+            closeQuietly();
+        }
+        finally
+        {
+            writeLock.unlock();
+        }
+    }
+
+    private void closeQuietly()
+    {
+        closed = true;
+        try
+        {
+            map.close();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("chunk cache: closing the map failed", ex);
+        }
+        cursors.close();
+        writerKey.releaseLast();
+        // staging wraps a ByteBuffer this class allocated: its memory is freed with the ByteBuffer, not released here
+    }
+}
