@@ -8,7 +8,7 @@
 #
 # Usage: benchmarks/run-jmh.sh [--quick] [extra JMH arguments...]
 #   --quick   one fork, 1 warmup + 2 measurement iterations of 1 s (a smoke run; numbers are not results)
-#   extra arguments go to JMH, e.g. a benchmark regex ('BridgeBenchmark.callers64'), '-p readSize=131072',
+#   extra arguments go to JMH, e.g. a benchmark regex ('BridgeBenchmark.latency64'), '-p readSize=131072',
 #   '-p design=slotRing,queueFuture'.
 # Environment: JAVA (default: java on PATH), JAR (default: benchmarks/target/benchmarks.jar), OUT_ROOT.
 set -euo pipefail

@@ -32,12 +32,14 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code directCall}: the caller copies the bytes itself (no hand-off; the lower bound).</li>
  * </ul>
  * The backend has zero latency (an in-memory copy), so what is measured is the hand-off: publication, wake-up,
- * completion, and any extra copy or allocation. The four methods differ only in the number of caller threads
- * (1, 4, 16, 64: JMH cannot take {@code @Threads} as a parameter). Throughput gives reads per µs; SampleTime gives
- * the latency distribution (p50/p99/p99.9 in its percentiles); {@code -prof gc} gives {@code gc.alloc.rate.norm}
- * (bytes allocated per read). A read that returns anything but {@code readSize} bytes fails the run.
+ * completion, and any extra copy or allocation. Methods come in pairs per number of caller threads (1, 4, 16, 64:
+ * JMH cannot take {@code @Threads} as a parameter): {@code throughputNN} in reads per ms over all callers,
+ * {@code latencyNN} in SampleTime, µs per read with p50/p99/p99.9 among its percentiles (one time unit cannot suit
+ * both). {@code -prof gc} gives {@code gc.alloc.rate.norm} (bytes allocated per read; read it from the throughput
+ * rows, since SampleTime's own sample buffers allocate). A read that returns anything but {@code readSize} bytes
+ * fails the run.
  */
-@BenchmarkMode({Mode.Throughput, Mode.SampleTime})
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
@@ -121,28 +123,64 @@ public class BridgeBenchmark
 
     @Benchmark
     @Threads(1)
-    public int callers01(final Caller caller)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public int throughput01(final Caller caller)
+    {
+        return caller.readNext(bridge);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public int latency01(final Caller caller)
     {
         return caller.readNext(bridge);
     }
 
     @Benchmark
     @Threads(4)
-    public int callers04(final Caller caller)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public int throughput04(final Caller caller)
+    {
+        return caller.readNext(bridge);
+    }
+
+    @Benchmark
+    @Threads(4)
+    public int latency04(final Caller caller)
     {
         return caller.readNext(bridge);
     }
 
     @Benchmark
     @Threads(16)
-    public int callers16(final Caller caller)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public int throughput16(final Caller caller)
+    {
+        return caller.readNext(bridge);
+    }
+
+    @Benchmark
+    @Threads(16)
+    public int latency16(final Caller caller)
     {
         return caller.readNext(bridge);
     }
 
     @Benchmark
     @Threads(64)
-    public int callers64(final Caller caller)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public int throughput64(final Caller caller)
+    {
+        return caller.readNext(bridge);
+    }
+
+    @Benchmark
+    @Threads(64)
+    public int latency64(final Caller caller)
     {
         return caller.readNext(bridge);
     }

@@ -35,10 +35,11 @@ import java.util.concurrent.TimeUnit;
  * The whole read path over loopback HTTP: a real {@link ReadPipeline} over the real {@link NettyRangeTransport}
  * against an {@link RqbitSim} (every piece present, no rate limit) in the same JVM, so the sim's threads share the
  * cores with the callers. Not a rival comparison: it puts {@code BridgeBenchmark}'s hand-off cost next to what a
- * range request costs, to show which of the two dominates. Same thread counts, sizes and modes as
- * {@code BridgeBenchmark}; a read that returns anything but {@code readSize} bytes fails the run.
+ * range request costs, to show which of the two dominates. Same thread counts, sizes and method pairs
+ * ({@code throughputNN} in reads/ms, {@code latencyNN} in SampleTime µs) as {@code BridgeBenchmark}; a read that
+ * returns anything but {@code readSize} bytes fails the run. The sim's allocations count in {@code -prof gc}.
  */
-@BenchmarkMode({Mode.Throughput, Mode.SampleTime})
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
@@ -139,28 +140,64 @@ public class LoopbackReadBenchmark
 
     @Benchmark
     @Threads(1)
-    public int callers01(final Caller caller)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public int throughput01(final Caller caller)
+    {
+        return caller.readNext(this);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public int latency01(final Caller caller)
     {
         return caller.readNext(this);
     }
 
     @Benchmark
     @Threads(4)
-    public int callers04(final Caller caller)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public int throughput04(final Caller caller)
+    {
+        return caller.readNext(this);
+    }
+
+    @Benchmark
+    @Threads(4)
+    public int latency04(final Caller caller)
     {
         return caller.readNext(this);
     }
 
     @Benchmark
     @Threads(16)
-    public int callers16(final Caller caller)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public int throughput16(final Caller caller)
+    {
+        return caller.readNext(this);
+    }
+
+    @Benchmark
+    @Threads(16)
+    public int latency16(final Caller caller)
     {
         return caller.readNext(this);
     }
 
     @Benchmark
     @Threads(64)
-    public int callers64(final Caller caller)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public int throughput64(final Caller caller)
+    {
+        return caller.readNext(this);
+    }
+
+    @Benchmark
+    @Threads(64)
+    public int latency64(final Caller caller)
     {
         return caller.readNext(this);
     }

@@ -185,15 +185,29 @@ final class MetadataDocuments
             }
         }
         final boolean included = optionalBoolean(f.get("included"), where + ".included", true);
-        boolean padding = false;
+        final boolean padding;
         final JsonNode attributes = f.get("attributes");
         if (attributes != null && !attributes.isNull())
         {
             requireObject(attributes, where + ".attributes");
             padding = optionalBoolean(attributes.get("padding"), where + ".attributes.padding", false);
         }
+        else
+        {
+            // rqbit 7 sends no attributes: recognise BEP 47 padding files by their conventional path .pad/<length>
+            padding = looksLikePadding(components, length);
+        }
         return new TorrentFile(index, name != null ? name : String.join("/", components), components, length,
             included, padding);
+    }
+
+    /**
+     * @return true for components {@code [".pad", "<length>"]}, the path BEP 47 gives padding files.
+     */
+    static boolean looksLikePadding(final List<String> components, final long length)
+    {
+        return components.size() == 2 && ".pad".equals(components.get(0))
+            && Long.toString(length).equals(components.get(1));
     }
 
     /** {@code GET /torrents/{infoHash}/stats/v1}. */

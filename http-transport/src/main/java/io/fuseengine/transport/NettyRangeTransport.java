@@ -388,8 +388,8 @@ public final class NettyRangeTransport implements RangeTransport
                 return;
         }
         timeouts.increment();
-        final boolean waiterThere = completion.fail(r.slot, r.generation, Errno.ETIMEDOUT);
         countError(Errno.ETIMEDOUT);
+        final boolean waiterThere = completion.fail(r.slot, r.generation, Errno.ETIMEDOUT);
         LOG.warn("read timed out: {} {} (after {} of {} bytes){}", r.target.description(), where(r), r.written,
             r.length, waiterThere ? "" : "; the reader had already left");
         recycle(r);
@@ -486,8 +486,8 @@ public final class NettyRangeTransport implements RangeTransport
 
     private void failRequest(final RangeRequest r, final int errno, final String reason)
     {
+        countError(errno); // before the waiter wakes, so a reader sees its failure counted
         final boolean waiterThere = completion.fail(r.slot, r.generation, errno);
-        countError(errno);
         LOG.warn("read failed: {} {}: {} -> {}{}", r.target.description(), where(r), reason, Errno.name(errno),
             waiterThere ? "" : " (the reader had already left)");
         recycle(r);

@@ -125,7 +125,7 @@ final class StreamConnection extends SimpleChannelInboundHandler<HttpObject>
         final String prefix = options.pathPrefix();
         final String uri = prefix.isEmpty() ? r.target.streamPath() : prefix + r.target.streamPath();
         final FullHttpRequest http = new DefaultFullHttpRequest(
-            HttpVersion.HTTP_1_1, HttpMethod.GET, uri, Unpooled.EMPTY_BUFFER, false);
+            HttpVersion.HTTP_1_1, HttpMethod.GET, uri, Unpooled.EMPTY_BUFFER);
         final HttpHeaders h = http.headers();
         h.set(HttpHeaderNames.HOST, options.hostHeader());
         h.set(HttpHeaderNames.RANGE, r.openEnded ? "bytes=" + r.offset + "-" : "bytes=" + r.offset + "-" + r.lastByte());

@@ -95,13 +95,16 @@ final class SimServer {
     }
 
     /**
-     * Runs an empty task on every event loop and waits for it: close notifications (channelInactive, which
-     * releases streams and updates counters) queued before it have run when this returns.
+     * Runs an empty task on every event loop, twice, and waits for it: a close future completes just before the
+     * loop queues channelInactive (which releases streams and updates counters), so the second round runs after it.
      */
     private void drainEventLoops() {
-        if (group.isShuttingDown()) {
-            return;
+        for (int round = 0; round < 2 && !group.isShuttingDown(); round++) {
+            drainOnce();
         }
+    }
+
+    private void drainOnce() {
         for (EventExecutor e : group) {
             try {
                 e.submit(() -> { }).awaitUninterruptibly(5, TimeUnit.SECONDS);

@@ -30,9 +30,28 @@ final class CacheFileFormat
     }
 
     /**
+     * @return the state recorded in a side-car {@link #problemWith} accepted: {@link ChunkLayout#STATE_OPEN} or
+     * {@link ChunkLayout#STATE_CLOSED}; {@link ChunkLayout#STATE_OPEN} if it cannot be read.
+     */
+    static int stateOf(final Path cacheFile)
+    {
+        try
+        {
+            final byte[] bytes = Files.readAllBytes(sideCarOf(cacheFile));
+            final UnsafeBuffer b = new UnsafeBuffer(ByteBuffer.allocateDirect(FORMAT_FILE_LENGTH).order(ByteOrder.nativeOrder()));
+            b.putBytes(0, bytes, 0, Math.min(bytes.length, FORMAT_FILE_LENGTH));
+            return b.getInt(FILE_STATE_OFFSET) == STATE_CLOSED ? STATE_CLOSED : STATE_OPEN;
+        }
+        catch (final IOException ex)
+        {
+            return STATE_OPEN;
+        }
+    }
+
+    /**
      * Writes the side-car atomically (temporary file, then rename) after the map file was created.
      */
-    static void write(final Path cacheFile, final ChunkCacheConfig config, final long mapFileLength) throws IOException
+    static void write(final Path cacheFile, final ChunkCacheConfig config, final int state) throws IOException
     {
         final ByteBuffer bb = ByteBuffer.allocateDirect(FORMAT_FILE_LENGTH).order(ByteOrder.nativeOrder());
         final UnsafeBuffer b = new UnsafeBuffer(bb);
@@ -43,7 +62,8 @@ final class CacheFileFormat
         b.putInt(FILE_CHUNKS_PER_SEGMENT_OFFSET, config.chunksPerSegment());
         b.putInt(FILE_HEADER_LENGTH_OFFSET, HEADER_LENGTH);
         b.putInt(FILE_UNIT_SIZE_OFFSET, config.mapUnitSize());
-        b.putLong(FILE_MAP_LENGTH_OFFSET, mapFileLength);
+        b.putLong(FILE_MAP_LENGTH_OFFSET, Files.size(cacheFile));
+        b.putInt(FILE_STATE_OFFSET, state);
         final byte[] bytes = new byte[FORMAT_FILE_LENGTH];
         b.getBytes(0, bytes);
         b.putInt(FILE_CRC_OFFSET, crcOfFields(bytes));
@@ -119,6 +139,11 @@ final class CacheFileFormat
         if (mapLength < expectedLength)
         {
             return "truncated: " + mapLength + " bytes, created with " + expectedLength;
+        }
+        final int state = b.getInt(FILE_STATE_OFFSET);
+        if (state != STATE_OPEN && state != STATE_CLOSED)
+        {
+            return "unknown state " + state;
         }
         return null;
     }

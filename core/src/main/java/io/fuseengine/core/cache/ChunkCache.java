@@ -147,28 +147,35 @@ public final class ChunkCache implements AutoCloseable
             problem = CacheFileFormat.problemWith(file, config);
             if (problem == null)
             {
+                final boolean cleanlyClosed = CacheFileFormat.stateOf(file) == STATE_CLOSED;
                 ChunkCache recovered = null;
                 try
                 {
-                    final ChronicleMap<Long, byte[]> map = builder(config).recoverPersistedTo(
-                        file.toFile(), true, c -> LOG.warn("chunk cache file {}: chronicle reports {} in segment {}",
-                            file, c.message(), c.segmentIndex()));
-                    recovered = new ChunkCache(config, map, OpenOutcome.RECOVERED, "recovered");
+                    final ChronicleMap<Long, byte[]> map = cleanlyClosed
+                        ? builder(config).createPersistedTo(file.toFile())
+                        : builder(config).recoverPersistedTo(file.toFile(), true, c -> LOG.warn(
+                            "chunk cache file {}: chronicle reports {} in segment {}", file, c.message(), c.segmentIndex()));
+                    recovered = new ChunkCache(config, map, OpenOutcome.RECOVERED,
+                        cleanlyClosed ? "reopened after a clean close" : "recovered after an unclean stop");
                     problem = recovered.rebuildIndex();
+                    if (problem == null)
+                    {
+                        CacheFileFormat.write(file, config, STATE_OPEN);
+                    }
                 }
                 catch (final RuntimeException | IOException | InternalError ex)
                 {
-                    problem = "cannot recover: " + ex;
+                    problem = "cannot open: " + ex;
                 }
                 if (problem == null)
                 {
-                    LOG.info("chunk cache file {}: recovered {} chunks ({} bytes)",
-                        file, recovered.residentChunks(), recovered.residentBytes());
+                    LOG.info("chunk cache file {}: {}, {} chunks ({} bytes) verified",
+                        file, recovered.openReason(), recovered.residentChunks(), recovered.residentBytes());
                     return recovered;
                 }
                 if (recovered != null)
                 {
-                    recovered.closeQuietly();
+                    recovered.closeQuietly(false);
                 }
             }
             LOG.warn("chunk cache file {} is unusable ({}): deleting it and starting with an empty cache", file, problem);
@@ -176,7 +183,7 @@ public final class ChunkCache implements AutoCloseable
         }
         Files.deleteIfExists(CacheFileFormat.sideCarOf(file));
         final ChronicleMap<Long, byte[]> map = builder(config).createPersistedTo(file.toFile());
-        CacheFileFormat.write(file, config, Files.size(file));
+        CacheFileFormat.write(file, config, STATE_OPEN);
         return problem == null
             ? new ChunkCache(config, map, OpenOutcome.CREATED, "created")
             : new ChunkCache(config, map, OpenOutcome.REBUILT, problem);
@@ -209,7 +216,7 @@ public final class ChunkCache implements AutoCloseable
      */
     public int read(final CacheFileIdentity file, final long offset, final int length, final long destAddress)
     {
-        if (offset < 0 || length <= 0 || offset + length > file.fileLength())
+        if (offset < 0 || length <= 0 || offset > file.fileLength() - length)
         {
             misses.increment();
             return MISS;
@@ -740,7 +747,7 @@ public final class ChunkCache implements AutoCloseable
         writeLock.lock();
         try
         {
-            closeQuietly();
+            closeQuietly(true);
         }
         finally
         {
@@ -748,16 +755,21 @@ public final class ChunkCache implements AutoCloseable
         }
     }
 
-    private void closeQuietly()
+    private void closeQuietly(final boolean markClean)
     {
         closed = true;
         try
         {
             map.close();
+            final Path file = config.cacheFile();
+            if (markClean && file != null && Files.exists(file))
+            {
+                CacheFileFormat.write(file, config, STATE_CLOSED);
+            }
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | IOException ex)
         {
-            LOG.warn("chunk cache: closing the map failed", ex);
+            LOG.warn("chunk cache: closing the map failed; the file will be recovered at the next start", ex);
         }
         cursors.close();
         writerKey.releaseLast();

@@ -30,8 +30,9 @@ package io.fuseengine.core.cache;
  *  20  chunks per segment (int)
  *  24  entry header length (int)
  *  28  map allocation unit (int)
- *  32  map file length at creation (long)
- *  40  CRC-32C of bytes 0..39 (int)
+ *  32  map file length when written (long)
+ *  40  state (int)                            {@link #STATE_OPEN} while a process uses the file, {@link #STATE_CLOSED} after a clean close
+ *  44  CRC-32C of bytes 0..43 (int)
  * </pre>
  */
 public final class ChunkLayout
@@ -70,8 +71,14 @@ public final class ChunkLayout
     public static final int FILE_HEADER_LENGTH_OFFSET = 24;
     public static final int FILE_UNIT_SIZE_OFFSET = 28;
     public static final int FILE_MAP_LENGTH_OFFSET = 32;
-    public static final int FILE_CRC_OFFSET = 40;
-    public static final int FORMAT_FILE_LENGTH = 44;
+    public static final int FILE_STATE_OFFSET = 40;
+    public static final int FILE_CRC_OFFSET = 44;
+    public static final int FORMAT_FILE_LENGTH = 48;
+
+    /** The map file is (or was, if the process died) in use: reopen it with Chronicle's crash recovery. */
+    public static final int STATE_OPEN = 1;
+    /** The map file was closed cleanly: reopen it normally. */
+    public static final int STATE_CLOSED = 2;
 
     /** Suffix of the side-car that describes a persisted map file. */
     public static final String FORMAT_SUFFIX = ".format";

@@ -75,6 +75,7 @@ class ChunkCacheRoundTripTest
         assertThat(cache.read(file, LENGTH - 10, 20, dest.addressOffset())).isEqualTo(ChunkCache.MISS);
         assertThat(cache.read(file, LENGTH, 1, dest.addressOffset())).isEqualTo(ChunkCache.MISS);
         assertThat(cache.read(file, -1, 1, dest.addressOffset())).isEqualTo(ChunkCache.MISS);
+        assertThat(cache.read(file, Long.MAX_VALUE - 5, 100, dest.addressOffset())).isEqualTo(ChunkCache.MISS);
     }
 
     @Test

@@ -172,7 +172,7 @@ public final class FuseMount implements AutoCloseable
     /**
      * Runs {@code fusermount -u -z <path>} and waits for it to exit (bounded).
      */
-    static void lazyUnmount(final Path path)
+    public static void lazyUnmount(final Path path)
     {
         try
         {

@@ -1,0 +1,130 @@
+package io.fuseengine.core.cache;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.fuseengine.core.cache.TestChunks.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ChunkCacheConcurrencyTest
+{
+    private static final int CHUNK = 64 * 1024;
+    private static final long BUDGET = 16L * CHUNK;
+    private static final int FILES = 8;
+    private static final int CHUNKS_PER_FILE = 8;
+    private static final int READERS = 4;
+    private static final int PUTS = 2000;
+
+    /** One reader: random ranges (up to 2.5 chunks, so many span chunks), every hit compared byte for byte. */
+    private static long[] readUntilStopped(
+        final ChunkCache cache,
+        final List<CacheFileIdentity> files,
+        final List<byte[]> contents,
+        final CountDownLatch start,
+        final AtomicBoolean stop,
+        final long seed) throws InterruptedException
+    {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int maxRead = 5 * CHUNK / 2;
+        final UnsafeBuffer dest = nativeBuffer(maxRead);
+        final byte[] got = new byte[maxRead];
+        long hits = 0;
+        long misses = 0;
+        start.await();
+        while (!stop.get())
+        {
+            final int f = random.nextInt(FILES);
+            final CacheFileIdentity file = files.get(f);
+            final int length = 1 + random.nextInt(maxRead);
+            final long offset = random.nextLong(file.fileLength() - length + 1);
+            dest.setMemory(0, length, (byte)0);
+            final int r = cache.read(file, offset, length, dest.addressOffset());
+            if (r == ChunkCache.MISS)
+            {
+                misses++;
+                continue;
+            }
+            assertThat(r).as("a hit is never partial").isEqualTo(length);
+            dest.getBytes(0, got, 0, length);
+            final int mismatch = Arrays.mismatch(got, 0, length, contents.get(f), (int)offset, (int)offset + length);
+            assertThat(mismatch).as("file %d offset %d length %d", f, offset, length).isEqualTo(-1);
+            hits++;
+        }
+        return new long[] {hits, misses};
+    }
+
+    @Test
+    void readersSeeOnlyExactBytesWhileAWriterEvictsUnderPressure() throws Exception
+    {
+        final List<CacheFileIdentity> files = new ArrayList<>();
+        final List<byte[]> contents = new ArrayList<>();
+        for (int f = 0; f < FILES; f++)
+        {
+            // the last chunk of every file is short
+            final CacheFileIdentity file = TestChunks.file(300 + f, (long)CHUNKS_PER_FILE * CHUNK - 1000 * (f + 1));
+            files.add(file);
+            contents.add(content(file));
+        }
+        final ExecutorService pool = Executors.newFixedThreadPool(READERS + 1);
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.builder().chunkSize(CHUNK).budgetBytes(BUDGET).build()))
+        {
+            final CountDownLatch start = new CountDownLatch(1);
+            final AtomicBoolean stop = new AtomicBoolean();
+            final List<Future<long[]>> readers = new ArrayList<>();
+            for (int r = 0; r < READERS; r++)
+            {
+                final long seed = r;
+                readers.add(pool.submit(() -> readUntilStopped(cache, files, contents, start, stop, seed)));
+            }
+            final Future<Long> writer = pool.submit(() ->
+            {
+                final SplittableRandom random = new SplittableRandom(99);
+                final UnsafeBuffer scratch = nativeBuffer(CHUNK);
+                long maxResident = 0;
+                start.await();
+                try
+                {
+                    for (int i = 0; i < PUTS; i++)
+                    {
+                        // hot set: half of the puts go to file 0, so hits are frequent
+                        final CacheFileIdentity file = files.get(random.nextBoolean() ? 0 : random.nextInt(FILES));
+                        assertThat(putChunk(cache, file, random.nextInt(CHUNKS_PER_FILE), scratch)).isTrue();
+                        maxResident = Math.max(maxResident, cache.residentBytes());
+                    }
+                }
+                finally
+                {
+                    stop.set(true);
+                }
+                return maxResident;
+            });
+            start.countDown();
+
+            assertThat(writer.get(60, TimeUnit.SECONDS)).isLessThanOrEqualTo(BUDGET);
+            long hits = 0;
+            for (final Future<long[]> reader : readers)
+            {
+                hits += reader.get(10, TimeUnit.SECONDS)[0];
+            }
+            assertThat(cache.evictions()).isPositive();
+            assertThat(hits).as("readers hit while evictions happened").isPositive();
+            assertThat(cache.hits()).isEqualTo(hits);
+            assertThat(cache.mapSize()).isEqualTo(cache.residentChunks());
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
+    }
+}
