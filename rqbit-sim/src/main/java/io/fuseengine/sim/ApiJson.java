@@ -1,8 +1,10 @@
 package io.fuseengine.sim;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -12,7 +14,10 @@ import java.util.Locale;
 
 /** Builds rqbit's JSON documents, per emulated version. Stateless; any thread. */
 final class ApiJson {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Writes non-BMP characters (emoji) as raw UTF-8 like serde_json, not as escaped surrogate pairs. */
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+            .build();
     private static final double MIB = 1024.0 * 1024.0;
 
     private ApiJson() {

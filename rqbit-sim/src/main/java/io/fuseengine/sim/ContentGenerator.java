@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
@@ -55,27 +56,44 @@ public final class ContentGenerator {
         }
     }
 
-    /** Writes {@code len} bytes at the writer index of {@code dst} (growing it if needed). */
+    /**
+     * Writes {@code len} bytes at the writer index of {@code dst} (growing it if needed). Works on one NIO view of the
+     * buffer (or its backing array), so leak-detecting wrappers record one access, not one per word.
+     */
     public static void fill(long seed, long pos, ByteBuf dst, int len) {
         if (pos < 0 || len < 0) {
             throw new IndexOutOfBoundsException("pos=" + pos + " len=" + len);
         }
         dst.ensureWritable(len);
         int w = dst.writerIndex();
-        int end = w + len;
+        if (dst.hasArray()) {
+            fill(seed, pos, dst.array(), dst.arrayOffset() + w, len);
+        } else if (dst.nioBufferCount() == 1) {
+            fill(seed, pos, dst.internalNioBuffer(w, len).slice().order(ByteOrder.LITTLE_ENDIAN));
+        } else {
+            byte[] tmp = new byte[len];
+            fill(seed, pos, tmp, 0, len);
+            dst.setBytes(w, tmp);
+        }
+        dst.writerIndex(w + len);
+    }
+
+    /** Fills {@code dst} from its position to its limit; {@code dst} must be little-endian. */
+    private static void fill(long seed, long pos, ByteBuffer dst) {
+        int i = 0;
+        int end = dst.remaining();
         long p = pos;
-        while (w < end && (p & 7) != 0) {
-            dst.setByte(w++, byteAt(seed, p++));
+        while (i < end && (p & 7) != 0) {
+            dst.put(i++, byteAt(seed, p++));
         }
         long index = p >>> 3;
-        while (end - w >= 8) {
-            dst.setLongLE(w, word(seed, index++));
-            w += 8;
+        while (end - i >= 8) {
+            dst.putLong(i, word(seed, index++));
+            i += 8;
         }
         p = index << 3;
-        while (w < end) {
-            dst.setByte(w++, byteAt(seed, p++));
+        while (i < end) {
+            dst.put(i++, byteAt(seed, p++));
         }
-        dst.writerIndex(end);
     }
 }

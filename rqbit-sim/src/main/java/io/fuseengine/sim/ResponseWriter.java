@@ -12,6 +12,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -172,11 +173,20 @@ final class ResponseWriter {
     }
 
     private void waitForData() {
-        Object h = body.awaitReadable(pos, () -> ctx.executor().execute(this::onDataReadable));
+        Object h = body.awaitReadable(pos, this::wakeFromAnyThread);
         if (h == null) {
             repump = true;
         } else {
             waitHandle = h;
+        }
+    }
+
+    /** Runs on the thread that made the data available. */
+    private void wakeFromAnyThread() {
+        try {
+            ctx.executor().execute(this::onDataReadable);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("event loop gone; dropping wake-up");
         }
     }
 

@@ -80,7 +80,7 @@ public final class SimStats {
     void streamOpened() {
         int now = openStreams.incrementAndGet();
         peakOpenStreams.accumulateAndGet(now, Math::max);
-        if (now > SimConstants.RQBIT_MAX_BLOCKING_THREADS) {
+        if (now == SimConstants.RQBIT_MAX_BLOCKING_THREADS + 1) { // log each crossing, not every stream above it
             LOG.warn("{} streams open at once: a real rqbit (--max-blocking-threads {}) could stall its downloads",
                     now, SimConstants.RQBIT_MAX_BLOCKING_THREADS);
         }

@@ -30,13 +30,23 @@ class ContentGeneratorTest {
             buf.writeByte(0x55);
             ContentGenerator.fill(7, 3, buf, 1001);
             assertThat(buf.readableBytes()).isEqualTo(1002);
-            assertThat(buf.getByte(0)).isEqualTo((byte) 0x55);
+            byte[] got = io.netty.buffer.ByteBufUtil.getBytes(buf);
+            assertThat(got[0]).isEqualTo((byte) 0x55);
             for (int i = 0; i < 1001; i++) {
-                assertThat(buf.getByte(1 + i)).isEqualTo(ContentGenerator.byteAt(7, 3 + i));
+                assertThat(got[1 + i]).isEqualTo(ContentGenerator.byteAt(7, 3 + i));
             }
         } finally {
             buf.release();
         }
+    }
+
+    @Test
+    void shouldFillHeapByteBufThroughItsArray() {
+        ByteBuf buf = io.netty.buffer.Unpooled.buffer(16);
+        ContentGenerator.fill(5, 11, buf, 100);
+        byte[] expected = new byte[100];
+        ContentGenerator.fill(5, 11, expected, 0, 100);
+        assertThat(io.netty.buffer.ByteBufUtil.getBytes(buf)).isEqualTo(expected);
     }
 
     @Test

@@ -100,6 +100,19 @@ class FaultInjectionTest {
     }
 
     @Test
+    void shouldSendTcpResetAfterAboutHalfTheBody() throws Exception {
+        sim.faults().inject(Fault.RESET_MID_BODY, Target.STREAMS, torrent.infoHash(), 1);
+        try (RawHttp c = new RawHttp(sim.port())) {
+            c.send("GET", stream, "Range: bytes=0-999999");
+            RawHttp.Head h = c.readHead();
+            assertThat(h.contentLength()).isEqualTo(1_000_000);
+            // data sent before the RST may or may not be delivered; the connection must end with a reset, not EOF
+            assertThatThrownBy(() -> c.readBody(1_000_000)).isInstanceOf(java.net.SocketException.class)
+                    .hasMessageContaining("reset");
+        }
+    }
+
+    @Test
     void shouldAnswerErrorJsonFor500And503() throws Exception {
         sim.faults().inject(Fault.STATUS_500, Target.STREAMS, null, 1);
         sim.faults().inject(Fault.STATUS_503, Target.METADATA, null, 1);

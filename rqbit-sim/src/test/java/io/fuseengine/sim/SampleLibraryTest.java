@@ -41,6 +41,10 @@ class SampleLibraryTest {
             JsonNode u = getJson(sim, "/torrents/" + unicode.infoHash());
             assertThat(u.get("name").asText()).isEqualTo("Ünïcødé 日本語 🎬");
             assertThat(u.get("files").get(1).get("components").get(0).asText()).isEqualTo("字幕");
+            String raw = new String(get(sim, "/torrents/" + unicode.id()).body(), StandardCharsets.UTF_8);
+            assertThat(raw).contains("\"name\":\"Ünïcødé 日本語 🎬\"").doesNotContain("\\uD83C");
+            String hostileRaw = new String(get(sim, "/torrents/" + hostile.id()).body(), StandardCharsets.UTF_8);
+            assertThat(hostileRaw).contains("\"x\\u0000y\"").contains("\"ctl\\u0001\"");
             String fname = URLEncoder.encode("Ünïcødé 日本語 🎬.mkv", StandardCharsets.UTF_8);
             HttpResponse<byte[]> r = get(sim, "/torrents/" + unicode.id() + "/stream/0/" + fname, "Range", "bytes=0-9");
             assertThat(r.statusCode()).isEqualTo(206);

@@ -37,11 +37,21 @@ public final class EngineConfig
     public static final String RING_SIZE = "ring-size";
     public static final String ALLOW_OTHER = "allow-other";
     public static final String FUSE_OPTIONS = "fuse-options";
+    public static final String CACHE_SIZE = "cache-size";
+    public static final String CACHE_CHUNK_SIZE = "cache-chunk-size";
+    public static final String CACHE_FILE = "cache-file";
+    public static final String READ_AHEAD_MAX = "read-ahead-max";
+
+    /** Smallest and largest cache chunk: a chunk is fetched in one range request (read slots carry at most 16 MiB). */
+    public static final int MIN_CACHE_CHUNK_SIZE = 64 * 1024;
+    public static final int MAX_CACHE_CHUNK_SIZE = 16 * 1024 * 1024;
+    public static final long MAX_CACHE_SIZE = 1L << 40;
 
     /** Every key, in the order {@code config --print} shows them. */
     public static final List<String> KEYS = List.of(
         RQBIT_URL, RQBIT_USER, RQBIT_PASSWORD, READ_TIMEOUT, METADATA_TIMEOUT, CONNECT_TIMEOUT, REFRESH_INTERVAL,
-        MAX_CONNECTIONS, IDLE_CONNECTION_TIMEOUT, READ_SLOTS, RING_SIZE, ALLOW_OTHER, FUSE_OPTIONS);
+        MAX_CONNECTIONS, IDLE_CONNECTION_TIMEOUT, READ_SLOTS, RING_SIZE, ALLOW_OTHER, FUSE_OPTIONS,
+        CACHE_SIZE, CACHE_CHUNK_SIZE, CACHE_FILE, READ_AHEAD_MAX);
 
     public static final String ENV_PREFIX = "FUSE_ENGINE_";
 
@@ -58,6 +68,10 @@ public final class EngineConfig
     private final int ringSize;
     private final boolean allowOther;
     private final List<String> fuseOptions;
+    private final long cacheSize;
+    private final int cacheChunkSize;
+    private final Path cacheFile;
+    private final long readAheadMax;
 
     private EngineConfig(final Context c)
     {
@@ -74,6 +88,10 @@ public final class EngineConfig
         this.ringSize = c.ringSize;
         this.allowOther = c.allowOther;
         this.fuseOptions = List.copyOf(c.fuseOptions);
+        this.cacheSize = c.cacheSize;
+        this.cacheChunkSize = c.cacheChunkSize;
+        this.cacheFile = c.cacheFile;
+        this.readAheadMax = c.readAheadMax;
     }
 
     /** @return a context holding the defaults. */
@@ -164,6 +182,30 @@ public final class EngineConfig
         return fuseOptions;
     }
 
+    /** Byte budget of the read-ahead chunk cache (resident chunk bytes never exceed it). */
+    public long cacheSize()
+    {
+        return cacheSize;
+    }
+
+    /** Bytes per cache chunk (a power of two): the unit of read-ahead and of one backend range request. */
+    public int cacheChunkSize()
+    {
+        return cacheChunkSize;
+    }
+
+    /** File the chunk cache persists to, or null for a cache in memory only. */
+    public Path cacheFile()
+    {
+        return cacheFile;
+    }
+
+    /** Largest read-ahead window of one sequential reader, in bytes (0: no read-ahead). */
+    public long readAheadMax()
+    {
+        return readAheadMax;
+    }
+
     /**
      * @return every setting as {@code key → value}, with the password masked.
      */
@@ -183,6 +225,10 @@ public final class EngineConfig
         m.put(RING_SIZE, Integer.toString(ringSize));
         m.put(ALLOW_OTHER, Boolean.toString(allowOther));
         m.put(FUSE_OPTIONS, String.join(",", fuseOptions));
+        m.put(CACHE_SIZE, formatSize(cacheSize));
+        m.put(CACHE_CHUNK_SIZE, formatSize(cacheChunkSize));
+        m.put(CACHE_FILE, cacheFile == null ? "" : cacheFile.toString());
+        m.put(READ_AHEAD_MAX, formatSize(readAheadMax));
         return Collections.unmodifiableMap(m);
     }
 
@@ -195,6 +241,73 @@ public final class EngineConfig
     static String format(final Duration d)
     {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    static String formatSize(final long bytes)
+    {
+        if (bytes != 0 && bytes % (1L << 30) == 0)
+        {
+            return (bytes >> 30) + "GiB";
+        }
+        if (bytes != 0 && bytes % (1L << 20) == 0)
+        {
+            return (bytes >> 20) + "MiB";
+        }
+        if (bytes != 0 && bytes % (1L << 10) == 0)
+        {
+            return (bytes >> 10) + "KiB";
+        }
+        return Long.toString(bytes);
+    }
+
+    /**
+     * Parses a byte size: a bare number of bytes, or a number with a binary unit {@code K}, {@code M}, {@code G},
+     * {@code T} (also written {@code KiB}, {@code KB}, {@code k}...: all mean powers of 1024), e.g. {@code 512MiB}.
+     */
+    public static long parseSize(final String key, final String text)
+    {
+        String s = text.trim().toLowerCase(Locale.ROOT);
+        if (s.endsWith("ib"))
+        {
+            s = s.substring(0, s.length() - 2);
+        }
+        else if (s.endsWith("b"))
+        {
+            s = s.substring(0, s.length() - 1);
+        }
+        int shift = 0;
+        if (!s.isEmpty())
+        {
+            switch (s.charAt(s.length() - 1))
+            {
+                case 'k' -> shift = 10;
+                case 'm' -> shift = 20;
+                case 'g' -> shift = 30;
+                case 't' -> shift = 40;
+                default -> shift = -1;
+            }
+            if (shift >= 0)
+            {
+                s = s.substring(0, s.length() - 1).trim();
+            }
+            else
+            {
+                shift = 0;
+            }
+        }
+        try
+        {
+            final long n = Long.parseLong(s);
+            if (n < 0 || n > (Long.MAX_VALUE >> shift))
+            {
+                throw new NumberFormatException();
+            }
+            return n << shift;
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new ConfigException(key + ": '" + text + "' is not a byte size (examples: 512MiB, 4M, 65536)");
+        }
     }
 
     /**
@@ -244,6 +357,10 @@ public final class EngineConfig
         private int ringSize = 1024;
         private boolean allowOther;
         private final List<String> fuseOptions = new ArrayList<>();
+        private long cacheSize = 512L * 1024 * 1024;
+        private int cacheChunkSize = 4 * 1024 * 1024;
+        private Path cacheFile;
+        private long readAheadMax = 32L * 1024 * 1024;
 
         private Context()
         {
@@ -333,6 +450,31 @@ public final class EngineConfig
             return this;
         }
 
+        public Context cacheSize(final long bytes)
+        {
+            this.cacheSize = bytes;
+            return this;
+        }
+
+        public Context cacheChunkSize(final int bytes)
+        {
+            this.cacheChunkSize = bytes;
+            return this;
+        }
+
+        /** @param file persisted cache file, or null for a cache in memory only. */
+        public Context cacheFile(final Path file)
+        {
+            this.cacheFile = file;
+            return this;
+        }
+
+        public Context readAheadMax(final long bytes)
+        {
+            this.readAheadMax = bytes;
+            return this;
+        }
+
         /**
          * Applies one {@code key=value} setting (from any source).
          *
@@ -356,6 +498,10 @@ public final class EngineConfig
                 case RING_SIZE -> ringSize(parseInt(key, v));
                 case ALLOW_OTHER -> allowOther(parseBoolean(key, v));
                 case FUSE_OPTIONS -> fuseOption(v);
+                case CACHE_SIZE -> cacheSize(parseSize(key, v));
+                case CACHE_CHUNK_SIZE -> cacheChunkSize(parseIntSize(key, v));
+                case CACHE_FILE -> cacheFile(v.isEmpty() || v.equalsIgnoreCase("none") ? null : Path.of(v));
+                case READ_AHEAD_MAX -> readAheadMax(parseSize(key, v));
                 default -> throw new ConfigException("unknown setting '" + key + "' (known: " + String.join(", ", KEYS) + ")");
             }
             return this;
@@ -452,7 +598,52 @@ public final class EngineConfig
                     throw new ConfigException(FUSE_OPTIONS + ": '" + o + "' is not a FUSE mount option");
                 }
             }
+            validateCache();
             return new EngineConfig(this);
+        }
+
+        private void validateCache()
+        {
+            if (cacheChunkSize < MIN_CACHE_CHUNK_SIZE || cacheChunkSize > MAX_CACHE_CHUNK_SIZE
+                || Integer.bitCount(cacheChunkSize) != 1)
+            {
+                throw new ConfigException(CACHE_CHUNK_SIZE + " must be a power of two between 64KiB and 16MiB: "
+                    + formatSize(cacheChunkSize));
+            }
+            if (cacheSize < 2L * cacheChunkSize || cacheSize > MAX_CACHE_SIZE)
+            {
+                throw new ConfigException(CACHE_SIZE + " must be at least two chunks (" + CACHE_CHUNK_SIZE + " = "
+                    + formatSize(cacheChunkSize) + ") and at most 1TiB: " + formatSize(cacheSize));
+            }
+            if (cacheSize / cacheChunkSize > (1 << 24))
+            {
+                throw new ConfigException(CACHE_SIZE + " / " + CACHE_CHUNK_SIZE + " must be at most 16M chunks: raise "
+                    + CACHE_CHUNK_SIZE);
+            }
+            if (readAheadMax < 0 || readAheadMax > cacheSize / 2)
+            {
+                throw new ConfigException(READ_AHEAD_MAX + " must be between 0 and half of " + CACHE_SIZE + " ("
+                    + formatSize(cacheSize / 2) + ") so read-ahead cannot evict itself: " + formatSize(readAheadMax));
+            }
+            if (readAheadMax != 0 && readAheadMax < cacheChunkSize)
+            {
+                throw new ConfigException(READ_AHEAD_MAX + " must be 0 (off) or at least one chunk ("
+                    + formatSize(cacheChunkSize) + "): " + formatSize(readAheadMax));
+            }
+            if (cacheFile != null && Files.isDirectory(cacheFile))
+            {
+                throw new ConfigException(CACHE_FILE + ": '" + cacheFile + "' is a directory; name a file in it");
+            }
+        }
+
+        private static int parseIntSize(final String key, final String v)
+        {
+            final long n = parseSize(key, v);
+            if (n > Integer.MAX_VALUE)
+            {
+                throw new ConfigException(key + ": '" + v + "' is too large");
+            }
+            return (int)n;
         }
 
         private static URI parseUrl(final String text)

@@ -13,6 +13,8 @@ public final class Errno
     public static final int OK = 0;
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    /** Interrupted while waiting. */
+    public static final int EINTR = 4;
     public static final int EIO = 5;
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
@@ -33,6 +35,8 @@ public final class Errno
     public static final int ENOTSUP = 95;
     public static final int ETIMEDOUT = 110;
     public static final int ECONNREFUSED = 111;
+    /** Operation cancelled: a read-ahead fetch made useless by a seek or a close. */
+    public static final int ECANCELED = 125;
 
     private Errno()
     {
@@ -96,6 +100,7 @@ public final class Errno
             case OK: return "OK";
             case EPERM: return "EPERM";
             case ENOENT: return "ENOENT";
+            case EINTR: return "EINTR";
             case EIO: return "EIO";
             case EBADF: return "EBADF";
             case EAGAIN: return "EAGAIN";
@@ -115,6 +120,7 @@ public final class Errno
             case ENOTSUP: return "ENOTSUP";
             case ETIMEDOUT: return "ETIMEDOUT";
             case ECONNREFUSED: return "ECONNREFUSED";
+            case ECANCELED: return "ECANCELED";
             default: return "errno " + errno;
         }
     }

@@ -57,6 +57,19 @@ public final class ReadPipeline implements AutoCloseable
      */
     public int read(final StreamTarget target, final long offset, final int length, final long destAddress)
     {
+        return read(target, offset, length, destAddress, System.nanoTime() + readTimeoutNs);
+    }
+
+    /**
+     * As {@link #read(StreamTarget, long, int, long)}, with a caller-supplied deadline (a caller that already spent
+     * part of its time budget, e.g. waiting on another fetch, passes what is left).
+     *
+     * @param deadlineNanos deadline in {@link System#nanoTime()} terms.
+     * @return bytes read, or a negated errno ({@code -ETIMEDOUT} if the deadline has already passed).
+     */
+    public int read(
+        final StreamTarget target, final long offset, final int length, final long destAddress, final long deadlineNanos)
+    {
         if (offset < 0 || length < 0 || length > SlotLayout.MAX_READ_LENGTH)
         {
             return -Errno.EINVAL;
@@ -67,13 +80,39 @@ public final class ReadPipeline implements AutoCloseable
             return 0;
         }
         final int wanted = (int)Math.min(length, fileLength - offset);
-        final long deadline = System.nanoTime() + readTimeoutNs;
-        reads.increment();
+        final long ticket = start(target, offset, wanted, destAddress, deadlineNanos);
+        if (ticket < 0)
+        {
+            return (int)ticket;
+        }
+        return await(ticket, wanted, deadlineNanos);
+    }
 
-        int slot = slots.tryClaim(target, offset, wanted, destAddress, deadline);
+    /**
+     * Any thread: starts a read of exactly {@code length} bytes (the caller clamps to end of file) and returns at
+     * once with a ticket naming the request's (slot, generation). The calling thread must later {@link #await} the
+     * ticket (it is the slot's waiter); any thread may {@link #cancel} it meanwhile. Allocation-free.
+     *
+     * @return a ticket (≥ 0), or a negated errno: {@code -EINVAL} for a bad range, {@code -EAGAIN} when no slot or
+     * ring entry frees up in time, {@code -ETIMEDOUT} when the deadline has already passed.
+     */
+    public long start(
+        final StreamTarget target, final long offset, final int length, final long destAddress, final long deadlineNanos)
+    {
+        if (offset < 0 || length <= 0 || length > SlotLayout.MAX_READ_LENGTH || offset > target.length() - length)
+        {
+            return -Errno.EINVAL;
+        }
+        if (System.nanoTime() - deadlineNanos >= 0)
+        {
+            timeouts.increment();
+            return -Errno.ETIMEDOUT;
+        }
+        reads.increment();
+        int slot = slots.tryClaim(target, offset, length, destAddress, deadlineNanos);
         if (slot < 0)
         {
-            slot = claimWithBackoff(target, offset, wanted, destAddress, deadline);
+            slot = claimWithBackoff(target, offset, length, destAddress, deadlineNanos);
             if (slot < 0)
             {
                 rejected.increment();
@@ -89,8 +128,19 @@ public final class ReadPipeline implements AutoCloseable
             LOG.warn("read rejected (EAGAIN): read ring full; {} offset {}", target, offset);
             return -Errno.EAGAIN;
         }
+        return ticket(slot, generation);
+    }
 
-        final int result = slots.await(slot, generation, deadline);
+    /**
+     * The thread that {@link #start started} the ticket: waits for it until {@code deadlineNanos}, then frees its slot.
+     *
+     * @param wanted bytes the request asked for; any other count delivered is reported as EIO.
+     * @return {@code wanted}, or a negated errno ({@code -ECANCELED} if it was {@link #cancel cancelled}).
+     */
+    public int await(final long ticket, final int wanted, final long deadlineNanos)
+    {
+        final int slot = ticketSlot(ticket);
+        final int result = slots.await(slot, ticketGeneration(ticket), deadlineNanos);
         if (result < 0)
         {
             errors.increment();
@@ -103,10 +153,38 @@ public final class ReadPipeline implements AutoCloseable
         if (result != wanted)
         {
             errors.increment();
-            LOG.error("transport delivered {} bytes instead of {}: {} offset {}", result, wanted, target, offset);
+            LOG.error("transport delivered {} bytes instead of {} (slot {})", result, wanted, slot);
             return -Errno.EIO;
         }
         return result;
+    }
+
+    /**
+     * Any thread: fails a started request with {@code errno} (e.g. ECANCELED). Its waiter returns at once; the
+     * transport's next {@code beginWrite} on it fails, so it stops writing and closes that connection. A ticket that
+     * already completed (or whose slot was reused) is left alone.
+     *
+     * @return true if this call completed the request.
+     */
+    public boolean cancel(final long ticket, final int errno)
+    {
+        return ticket >= 0 && slots.fail(ticketSlot(ticket), ticketGeneration(ticket), errno);
+    }
+
+    /** Packs (slot, generation) into a non-negative ticket: generation in the high bits, slot in the low 16. */
+    static long ticket(final int slot, final long generation)
+    {
+        return (generation << 16) | slot;
+    }
+
+    static int ticketSlot(final long ticket)
+    {
+        return (int)(ticket & 0xFFFF);
+    }
+
+    static long ticketGeneration(final long ticket)
+    {
+        return ticket >>> 16;
     }
 
     private int claimWithBackoff(

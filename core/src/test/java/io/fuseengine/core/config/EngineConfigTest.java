@@ -81,4 +81,54 @@ class EngineConfigTest
         assertThat(EngineConfig.parseDuration("k", "2m")).isEqualTo(Duration.ofMinutes(2));
         assertThat(EngineConfig.parseDuration("k", "7")).isEqualTo(Duration.ofSeconds(7));
     }
+
+    @Test
+    void shouldDefaultCacheAndReadAheadSettings()
+    {
+        final EngineConfig c = EngineConfig.defaults();
+        assertThat(c.cacheSize()).isEqualTo(512L << 20);
+        assertThat(c.cacheChunkSize()).isEqualTo(4 << 20);
+        assertThat(c.cacheFile()).isNull();
+        assertThat(c.readAheadMax()).isEqualTo(32L << 20);
+        assertThat(c.describe()).containsEntry(EngineConfig.CACHE_SIZE, "512MiB").containsEntry(EngineConfig.CACHE_FILE, "");
+    }
+
+    @Test
+    void shouldParseCacheSettingsWithBinaryUnits(@TempDir final Path dir)
+    {
+        final EngineConfig c = EngineConfig.context()
+            .set(EngineConfig.CACHE_SIZE, "2GiB")
+            .set(EngineConfig.CACHE_CHUNK_SIZE, "1M")
+            .set(EngineConfig.READ_AHEAD_MAX, "64mb")
+            .set(EngineConfig.CACHE_FILE, dir.resolve("chunks.dat").toString())
+            .conclude();
+        assertThat(c.cacheSize()).isEqualTo(2L << 30);
+        assertThat(c.cacheChunkSize()).isEqualTo(1 << 20);
+        assertThat(c.readAheadMax()).isEqualTo(64L << 20);
+        assertThat(c.cacheFile()).isEqualTo(dir.resolve("chunks.dat"));
+        assertThat(EngineConfig.context().set(EngineConfig.CACHE_FILE, "none").conclude().cacheFile()).isNull();
+        assertThat(EngineConfig.parseSize("k", "65536")).isEqualTo(65536);
+        assertThat(EngineConfig.parseSize("k", "64 KiB")).isEqualTo(65536);
+    }
+
+    @Test
+    void shouldRejectInvalidCacheSettingsNamingTheSetting(@TempDir final Path dir)
+    {
+        assertThatThrownBy(() -> EngineConfig.context().set(EngineConfig.CACHE_CHUNK_SIZE, "3MiB").conclude())
+            .isInstanceOf(ConfigException.class).hasMessageContaining("cache-chunk-size");
+        assertThatThrownBy(() -> EngineConfig.context().set(EngineConfig.CACHE_CHUNK_SIZE, "32MiB").conclude())
+            .isInstanceOf(ConfigException.class).hasMessageContaining("cache-chunk-size");
+        assertThatThrownBy(() -> EngineConfig.context().set(EngineConfig.CACHE_SIZE, "4MiB").conclude())
+            .isInstanceOf(ConfigException.class).hasMessageContaining("cache-size");
+        assertThatThrownBy(() -> EngineConfig.context().set(EngineConfig.CACHE_SIZE, "lots"))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("cache-size");
+        assertThatThrownBy(() -> EngineConfig.context().set(EngineConfig.CACHE_SIZE, "48MiB").conclude())
+            .as("read-ahead of 32MiB would evict itself from a 48MiB cache")
+            .isInstanceOf(ConfigException.class).hasMessageContaining("read-ahead-max");
+        assertThatThrownBy(() -> EngineConfig.context().set(EngineConfig.READ_AHEAD_MAX, "1MiB").conclude())
+            .isInstanceOf(ConfigException.class).hasMessageContaining("read-ahead-max");
+        assertThatThrownBy(() -> EngineConfig.context().set(EngineConfig.CACHE_FILE, dir.toString()).conclude())
+            .isInstanceOf(ConfigException.class).hasMessageContaining("cache-file");
+        assertThat(EngineConfig.context().set(EngineConfig.READ_AHEAD_MAX, "0").conclude().readAheadMax()).isZero();
+    }
 }

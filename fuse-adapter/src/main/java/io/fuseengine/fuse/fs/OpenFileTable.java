@@ -18,6 +18,7 @@ public final class OpenFileTable
 {
     private final int capacity;
     private final AtomicReferenceArray<StreamTarget> targets;
+    private final AtomicReferenceArray<ReadFailure> failures;
     private final AtomicIntegerArray generations;
     private final AtomicInteger hint = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
@@ -33,6 +34,7 @@ public final class OpenFileTable
         }
         this.capacity = capacity;
         this.targets = new AtomicReferenceArray<>(capacity);
+        this.failures = new AtomicReferenceArray<>(capacity);
         this.generations = new AtomicIntegerArray(capacity);
     }
 
@@ -52,6 +54,7 @@ public final class OpenFileTable
             if (targets.get(index) == null && targets.compareAndSet(index, null, target))
             {
                 open.incrementAndGet();
+                failures.set(index, null);
                 final int generation = generations.get(index);
                 return ((long)generation << 32) | (index + 1);
             }
@@ -93,9 +96,70 @@ public final class OpenFileTable
         {
             return false;
         }
+        failures.set(index, null);
         targets.set(index, null);
         open.decrementAndGet();
         return true;
+    }
+
+    /**
+     * Remembers that a read through {@code fh} failed (failure path only: allocates one small record).
+     */
+    public void recordFailure(final long fh, final long offset, final int length, final int errno, final long nowNanos)
+    {
+        final int index = (int)fh - 1;
+        if (index >= 0 && index < capacity)
+        {
+            failures.set(index, new ReadFailure(fh, offset, offset + length, errno, nowNanos));
+        }
+    }
+
+    /**
+     * Hot path: the last failed read of {@code fh}, if it covered {@code offset} and happened less than
+     * {@code windowNanos} ago.
+     *
+     * @return the failure, or null.
+     */
+    public ReadFailure recentFailure(final long fh, final long offset, final long nowNanos, final long windowNanos)
+    {
+        final int index = (int)fh - 1;
+        if (index < 0 || index >= capacity)
+        {
+            return null;
+        }
+        final ReadFailure f = failures.get(index);
+        if (f == null || f.fh != fh || offset < f.offset || offset >= f.end || nowNanos - f.atNanos > windowNanos)
+        {
+            return null;
+        }
+        return f;
+    }
+
+    /**
+     * A failed read: its handle, byte range, errno and time.
+     */
+    public static final class ReadFailure
+    {
+        final long fh;
+        final long offset;
+        final long end;
+        final int errno;
+        final long atNanos;
+
+        ReadFailure(final long fh, final long offset, final long end, final int errno, final long atNanos)
+        {
+            this.fh = fh;
+            this.offset = offset;
+            this.end = end;
+            this.errno = errno;
+            this.atNanos = atNanos;
+        }
+
+        /** @return positive errno. */
+        public int errno()
+        {
+            return errno;
+        }
     }
 
     /**

@@ -29,6 +29,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -46,6 +47,12 @@ public final class TorrentFileSystem extends FuseStubFS
 
     /** st_blksize and statfs block size: the largest read libfuse 2 hands us. */
     public static final int BLOCK_SIZE = 128 * 1024;
+    /**
+     * How long a failed read is remembered. The kernel retries a failed readahead at once with a one-page read of
+     * the same offset; answering that retry with the same error, instead of asking the backend again, keeps a
+     * stalled read within one read timeout instead of two.
+     */
+    static final long FAILURE_MEMO_NS = TimeUnit.SECONDS.toNanos(1);
     /** Default capacity of the open-file table. */
     public static final int DEFAULT_MAX_OPEN_FILES = 1 << 16;
 
@@ -321,7 +328,8 @@ public final class TorrentFileSystem extends FuseStubFS
         StreamTarget target = null;
         try
         {
-            target = openFiles.target(fi.fh.get());
+            final long fh = fi.fh.get();
+            target = openFiles.target(fh);
             if (target == null)
             {
                 LOG.warn("read of {} at offset {} with unknown file handle: {}", path, offset, Errno.name(Errno.EBADF));
@@ -340,10 +348,17 @@ public final class TorrentFileSystem extends FuseStubFS
                 LOG.warn("read of {} at offset {} failed: torrent left rqbit: {}", target, offset, Errno.name(Errno.ENOENT));
                 return -Errno.ENOENT;
             }
+            final OpenFileTable.ReadFailure recent = openFiles.recentFailure(fh, offset, System.nanoTime(), FAILURE_MEMO_NS);
+            if (recent != null)
+            {
+                LOG.debug("read of {} at offset {} answered from the failure just seen: {}", target, offset, Errno.name(recent.errno()));
+                return -recent.errno();
+            }
             final int length = (int)Math.min(size, SlotLayout.MAX_READ_LENGTH);
             final int result = pipeline.read(target, offset, length, buf.address());
             if (result < 0)
             {
+                openFiles.recordFailure(fh, offset, length, -result, System.nanoTime());
                 LOG.warn("read of {} at offset {} ({} bytes) failed: {}", target, offset, length, Errno.name(-result));
             }
             return result;

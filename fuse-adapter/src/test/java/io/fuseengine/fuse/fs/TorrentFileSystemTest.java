@@ -173,6 +173,28 @@ class TorrentFileSystemTest
     }
 
     @Test
+    void kernelRetryOfAFailedRangeGetsTheSameErrorWithoutAskingTheBackendAgain()
+    {
+        transport.failWith(Errno.ETIMEDOUT);
+        final FuseFileInfo fi = info(0);
+        assertThat(fs.open("/Show/s01/e01.mkv", fi)).isZero();
+        final Pointer buf = RT.getMemoryManager().allocateDirect(131072);
+        assertThat(fs.read("/Show/s01/e01.mkv", buf, 131072, 0, fi)).isEqualTo(-Errno.ETIMEDOUT);
+        final int asked = transport.requests();
+
+        assertThat(fs.read("/Show/s01/e01.mkv", buf, 4096, 4096, fi)).isEqualTo(-Errno.ETIMEDOUT);
+        assertThat(transport.requests()).isEqualTo(asked);
+
+        transport.failWith(0);
+        assertThat(fs.read("/Show/s01/e01.mkv", buf, 4096, 131072, fi)).isEqualTo(4096);
+        assertThat(transport.requests()).isEqualTo(asked + 1);
+        fs.release("/Show/s01/e01.mkv", fi);
+        final FuseFileInfo again = info(0);
+        assertThat(fs.open("/Show/s01/e01.mkv", again)).isZero();
+        assertThat(fs.read("/Show/s01/e01.mkv", buf, 4096, 0, again)).isEqualTo(4096);
+    }
+
+    @Test
     void openRefusesWritesDirectoriesAndUnknownPaths()
     {
         assertThat(fs.open("/solo.iso", info(1))).isEqualTo(-Errno.EROFS);       // O_WRONLY

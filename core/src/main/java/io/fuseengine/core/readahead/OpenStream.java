@@ -1,0 +1,268 @@
+package io.fuseengine.core.readahead;
+
+import io.fuseengine.core.cache.CacheFileIdentity;
+import io.fuseengine.core.read.StreamTarget;
+
+/**
+ * The read-ahead state of one open file handle: its file, its pre-built cache identity, and its sequential
+ * detector and read-ahead window. Created by {@link StreamingReader#open}, ended by {@link StreamingReader#close(OpenStream)}.
+ * <p>
+ * Threads: the kernel sends one handle's reads from several FUSE threads at once (async read-ahead, out of order);
+ * the detector's state is guarded by this object's monitor, held only for a few arithmetic steps per read.
+ *
+ * <h2>Sequential detection</h2>
+ * A read that starts within {@code sequentialSlack} (1 MiB) of the furthest end read so far is sequential, so the
+ * kernel's reordered concurrent reads still count. After {@code sequentialReads} consecutive sequential reads that
+ * count (for a media-probe stream, reads in the head and tail chunks do not count: a scanner reading the header and
+ * index must not open a window), the window opens at 1 chunk ahead and doubles each time the reader enters a new
+ * chunk, up to read-ahead-max. Any other read is a seek: the window closes and the stream's queued and in-flight
+ * read-ahead is cancelled.
+ */
+public final class OpenStream
+{
+    /** {@link #observe} result bits: serve a miss by fetching its whole chunk (policy a), not a direct read. */
+    static final long USE_CHUNK_FETCH = 1;
+    /** {@link #observe} result bits: this read was a seek; cancel the stream's read-ahead. */
+    static final long SEEK = 2;
+    private static final int COUNT_SHIFT = 2;
+    private static final int COUNT_BITS = 14;
+    private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
+    private static final int FROM_SHIFT = COUNT_SHIFT + COUNT_BITS;
+    /** Largest window the result encoding carries, in chunks. */
+    static final int MAX_WINDOW_CHUNKS = (int)COUNT_MASK;
+
+    private final StreamTarget target;
+    private final CacheFileIdentity file;
+    private final boolean mediaProbe;
+    private final int chunkShift;
+    private final long lastChunk;
+    /** First chunk of the media-probe tail region (the chunks holding the file's last 64 KiB). */
+    private final long tailFromChunk;
+    private final int sequentialReads;
+    private final long sequentialSlack;
+    private final int maxWindowChunks;
+
+    // guarded by this
+    private long furthestEnd;
+    private int streak;
+    private int windowChunks;
+    private long readerChunk = -1;
+    private long readAheadNext = -1;
+    private boolean closed;
+    /** Chunks this stream's read-ahead made resident that its reader has not reached yet (for the waste counter). */
+    private final long[] unread;
+    private int unreadCount;
+
+    OpenStream(
+        final StreamTarget target,
+        final CacheFileIdentity file,
+        final boolean mediaProbe,
+        final int chunkShift,
+        final long probeTailBytes,
+        final int sequentialReads,
+        final long sequentialSlack,
+        final int maxWindowChunks)
+    {
+        this.target = target;
+        this.file = file;
+        this.mediaProbe = mediaProbe;
+        this.chunkShift = chunkShift;
+        final long length = target.length();
+        this.lastChunk = length == 0 ? 0 : (length - 1) >>> chunkShift;
+        this.tailFromChunk = Math.max(0, length - probeTailBytes) >>> chunkShift;
+        this.sequentialReads = sequentialReads;
+        this.sequentialSlack = sequentialSlack;
+        this.maxWindowChunks = Math.min(maxWindowChunks, MAX_WINDOW_CHUNKS);
+        this.unread = new long[Math.max(1, Math.min(2 * this.maxWindowChunks, 1024))];
+    }
+
+    public StreamTarget target()
+    {
+        return target;
+    }
+
+    public CacheFileIdentity file()
+    {
+        return file;
+    }
+
+    public boolean mediaProbe()
+    {
+        return mediaProbe;
+    }
+
+    long lastChunk()
+    {
+        return lastChunk;
+    }
+
+    long tailFromChunk()
+    {
+        return tailFromChunk;
+    }
+
+    /** @return true if {@code chunk} is one of this media-probe stream's head or tail chunks. */
+    boolean isProbeChunk(final long chunk)
+    {
+        return mediaProbe && (chunk == 0 || chunk >= tailFromChunk);
+    }
+
+    /** @return the current read-ahead window in chunks (0: closed). */
+    public synchronized int windowChunks()
+    {
+        return windowChunks;
+    }
+
+    synchronized boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
+     * FUSE thread, before serving a read of {@code [offset, offset + length)} (already clamped to the file): feeds
+     * the detector and advances the window. Allocation-free.
+     *
+     * @return {@link #USE_CHUNK_FETCH} / {@link #SEEK} bits, plus the chunks to read ahead now
+     * ({@link #readAheadFrom}, {@link #readAheadCount}); the caller issues them and reports any it could not with
+     * {@link #readAheadStalled}.
+     */
+    synchronized long observe(final long offset, final int length)
+    {
+        final long chunk = offset >>> chunkShift;
+        final long end = offset + length;
+        final boolean probeChunk = isProbeChunk(chunk);
+        if (closed)
+        {
+            return probeChunk ? USE_CHUNK_FETCH : 0;
+        }
+        if (Math.abs(offset - furthestEnd) > sequentialSlack)
+        {
+            final boolean hadReadAhead = readAheadNext >= 0;
+            furthestEnd = end;
+            streak = probeChunk ? 0 : 1;
+            windowChunks = 0;
+            readerChunk = -1;
+            readAheadNext = -1;
+            unreadCount = 0;
+            return (hadReadAhead ? SEEK : 0) | (probeChunk ? USE_CHUNK_FETCH : 0);
+        }
+        if (end > furthestEnd)
+        {
+            furthestEnd = end;
+        }
+        if (!probeChunk && streak < sequentialReads)
+        {
+            streak++;
+        }
+        if (streak < sequentialReads || maxWindowChunks == 0)
+        {
+            return probeChunk ? USE_CHUNK_FETCH : 0;
+        }
+        if (windowChunks == 0)
+        {
+            windowChunks = 1;
+            readerChunk = chunk;
+            readAheadNext = chunk + 1;
+        }
+        else if (chunk > readerChunk)
+        {
+            readerChunk = chunk;
+            windowChunks = Math.min(windowChunks * 2, maxWindowChunks);
+            dropUnreadBelow(chunk);
+        }
+        final long from = Math.max(readAheadNext, readerChunk + 1);
+        final long to = Math.min(readerChunk + windowChunks, lastChunk);
+        if (from > to)
+        {
+            return USE_CHUNK_FETCH;
+        }
+        readAheadNext = to + 1;
+        return USE_CHUNK_FETCH | (from << FROM_SHIFT) | ((to - from + 1) << COUNT_SHIFT);
+    }
+
+    static long readAheadFrom(final long observed)
+    {
+        return observed >>> FROM_SHIFT;
+    }
+
+    static int readAheadCount(final long observed)
+    {
+        return (int)((observed >>> COUNT_SHIFT) & COUNT_MASK);
+    }
+
+    /**
+     * Read-ahead could not issue {@code chunk} (no free fetch record): let a later read try again from there.
+     */
+    synchronized void readAheadStalled(final long chunk)
+    {
+        if (readAheadNext > chunk)
+        {
+            readAheadNext = chunk;
+        }
+    }
+
+    /** Fetcher: this stream's read-ahead made {@code chunk} resident. */
+    synchronized void noteReadAheadResident(final long chunk)
+    {
+        if (closed || readAheadNext < 0 || chunk <= readerChunk)
+        {
+            return;
+        }
+        if (unreadCount == unread.length)
+        {
+            System.arraycopy(unread, 1, unread, 0, unreadCount - 1);
+            unreadCount--;
+        }
+        unread[unreadCount++] = chunk;
+    }
+
+    /**
+     * FUSE thread, after a miss on {@code chunk}: was it made resident by this stream's read-ahead and evicted
+     * before the reader got to it?
+     */
+    synchronized boolean evictedBeforeRead(final long chunk)
+    {
+        for (int i = 0; i < unreadCount; i++)
+        {
+            if (unread[i] == chunk)
+            {
+                unread[i] = unread[--unreadCount];
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void dropUnreadBelow(final long chunk)
+    {
+        int kept = 0;
+        for (int i = 0; i < unreadCount; i++)
+        {
+            if (unread[i] >= chunk)
+            {
+                unread[kept++] = unread[i];
+            }
+        }
+        unreadCount = kept;
+    }
+
+    /** @return true the first time: the stream is closed now and issues no more read-ahead. */
+    synchronized boolean markClosed()
+    {
+        if (closed)
+        {
+            return false;
+        }
+        closed = true;
+        windowChunks = 0;
+        readAheadNext = -1;
+        unreadCount = 0;
+        return true;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "OpenStream{" + target + (mediaProbe ? ", probe" : "") + '}';
+    }
+}
