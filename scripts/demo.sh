@@ -4,6 +4,9 @@
 #   java -XX:+UseZGC -jar app/target/fuse-engine.jar mount <dir>   instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# FUSE paths are decoded with the JVM default charset (Java 17: from the locale): make it UTF-8.
+export LANG="${LANG:-C.UTF-8}"
+case "$LANG" in *UTF-8*|*utf8*) ;; *) export LANG=C.UTF-8 ;; esac
 mnt="${1:-/tmp/fuse-engine-demo}"
 [ $# -gt 0 ] && shift
 ./scripts/setup.sh

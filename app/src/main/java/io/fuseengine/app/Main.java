@@ -38,6 +38,12 @@ public final class Main
 
     public static void main(final String[] args)
     {
+        if (!java.nio.charset.StandardCharsets.UTF_8.equals(java.nio.charset.Charset.defaultCharset()))
+        {
+            System.err.println("fuse-engine: warning: the JVM's default charset is " + java.nio.charset.Charset.defaultCharset()
+                + ", not UTF-8: names with non-ASCII characters will not resolve in the mount. Run with LANG=C.UTF-8"
+                + " (or java -Dfile.encoding=UTF-8 -jar ...).");
+        }
         System.exit(run(args));
     }
 

@@ -49,7 +49,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>
  * Daemons older than v9.0.0-beta.2 answer a bounded range with 200 and the whole file. The first such answer
  * switches the transport to <em>legacy mode</em>: every request then asks {@code bytes=S-}, reads what it needs and
- * closes its connection.
+ * closes its connection. Legacy mode is sticky for the life of the transport (a daemon upgraded while we run is
+ * only used with bounded ranges again after a restart of the engine).
  * <p>
  * Threads: {@link #start} and {@link #close} by the owner; {@link #submit} by the read ring's consumer thread only
  * (never blocks, allocates nothing in the steady state); getters from any thread.

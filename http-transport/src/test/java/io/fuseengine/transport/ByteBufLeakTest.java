@@ -68,11 +68,14 @@ class ByteBufLeakTest
             final StreamTarget target = target(t, t.files().get(0));
             try (TransportHarness h = new TransportHarness(sim, c -> c.readTimeout(Duration.ofMillis(700))))
             {
+                assertThat(h.read(target, 1, 1000).result()).isEqualTo(1000); // engages legacy mode on V8
                 for (final Fault f : new Fault[] {Fault.RESET_MID_BODY, Fault.TRUNCATED_BODY, Fault.WRONG_CONTENT_RANGE,
                     Fault.STALL_AFTER_HEADERS, Fault.STATUS_500})
                 {
                     sim.faults().inject(f, Target.STREAMS, null, 1);
-                    assertThat(h.read(target, 4096, 100_000).result()).as("%s on %s", f, version).isNegative();
+                    // legacy reads ask bytes=S- and the sim breaks the body half-way to EOF: read past that point
+                    final int length = version == RqbitVersion.V9 ? 100_000 : 400_000;
+                    assertThat(h.read(target, 4096, length).result()).as("%s on %s", f, version).isNegative();
                 }
                 for (int i = 0; i < 8; i++)
                 {

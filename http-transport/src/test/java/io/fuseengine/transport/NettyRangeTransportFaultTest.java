@@ -130,6 +130,15 @@ class NettyRangeTransportFaultTest
     }
 
     @Test
+    void shouldReturnEinvalWhenRangeIsUnsatisfiable()
+    {
+        // metadata claims a longer file than rqbit has: the pipeline cannot clamp, rqbit answers 416
+        final StreamTarget tooLong = new StreamTarget(torrent.infoHash(), 0, file.length() + 10_000, "stale length");
+        assertThat(h.read(tooLong, file.length() + 10, 100).result()).isEqualTo(-Errno.EINVAL);
+        assertNextReadWorks();
+    }
+
+    @Test
     void shouldReturnEnoentForForgottenTorrent()
     {
         assertNextReadWorks();

@@ -90,7 +90,9 @@ public final class FuseMount implements AutoCloseable
         catch (final RuntimeException ex)
         {
             throw new MountException("libfuse could not mount " + path + " (options " + options + "): "
-                + rootMessage(ex) + " (is /dev/fuse available and fusermount installed?)", ex);
+                + rootMessage(ex) + " (is /dev/fuse available and fusermount installed?"
+                + (config.allowOther() ? " allow_other needs user_allow_other in /etc/fuse.conf unless run as root" : "")
+                + ")", ex);
         }
         final FuseMount mount = new FuseMount(fs, path);
         if (!waitUntil(path, true))

@@ -51,6 +51,11 @@ class SampleLibraryMountTest
     @TempDir
     static Path tmp;
 
+    /** Files up to this size are read whole (the 48 MiB video and the 5 GiB file are sampled instead). */
+    private static final long SMALL = 16L * 1024 * 1024;
+    private static final int THREADS = 64;
+    private static final int READS_PER_THREAD = 8;
+
     private static SimMount fx;
     private static Map<String, SimFile> expected;
 
@@ -187,7 +192,7 @@ class SampleLibraryMountTest
         for (final Map.Entry<String, SimFile> e : expected.entrySet())
         {
             final SimFile f = e.getValue();
-            if (f.length() > 64L * 1024 * 1024)
+            if (f.length() > SMALL)
             {
                 continue;
             }
@@ -259,25 +264,25 @@ class SampleLibraryMountTest
         final List<String> paths = new ArrayList<>(targets.keySet());
         fx.sim.stats().resetPeak();
 
-        final ExecutorService pool = Executors.newFixedThreadPool(64);
+        final ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try
         {
             assertTimeoutPreemptively(Duration.ofSeconds(120), () ->
             {
                 final List<Future<Integer>> results = new ArrayList<>();
-                for (int th = 0; th < 64; th++)
+                for (int th = 0; th < THREADS; th++)
                 {
                     final long seed = th;
                     results.add(pool.submit((Callable<Integer>)() ->
                     {
                         final Random rnd = new Random(seed);
                         int checked = 0;
-                        for (int i = 0; i < 12; i++)
+                        for (int i = 0; i < READS_PER_THREAD; i++)
                         {
                             final String path = paths.get(rnd.nextInt(paths.size()));
                             final SimFile f = targets.get(path);
                             final long off = (long)(rnd.nextDouble() * f.length());
-                            final int len = (int)Math.min(1 + rnd.nextInt(256 * 1024), f.length() - off);
+                            final int len = (int)Math.min(1 + rnd.nextInt(192 * 1024), f.length() - off);
                             final byte[] got;
                             try (FileChannel ch = FileChannel.open(fx.mnt.resolve(path), StandardOpenOption.READ))
                             {
@@ -299,7 +304,7 @@ class SampleLibraryMountTest
                 {
                     total += r.get();
                 }
-                assertThat(total).isEqualTo(64 * 12);
+                assertThat(total).isEqualTo(THREADS * READS_PER_THREAD);
             });
         }
         finally

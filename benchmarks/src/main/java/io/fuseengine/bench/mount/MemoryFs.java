@@ -1,0 +1,217 @@
+package io.fuseengine.bench.mount;
+
+import io.fuseengine.sim.ContentGenerator;
+import jnr.ffi.Pointer;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import ru.serce.jnrfuse.ErrorCodes;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The Java FUSE ceiling of the through-the-mount benchmark: a read-only jnr-fuse filesystem serving the
+ * {@link DataSet} files (same names, sizes and bytes as on disk) with no backend at all. A read generates the
+ * requested bytes with {@link ContentGenerator} into a pooled heap array and copies them into FUSE's reply buffer;
+ * so the only costs are jnr-fuse/libfuse/kernel plus the generation (a few GB/s per core) and one copy.
+ * <p>
+ * Mount options are fuse-engine's ({@code FuseMount.options}): {@code ro,default_permissions,max_read=131072,use_ino}
+ * (fsname/subtype {@code memoryfs}), no {@code direct_io}, no {@code kernel_cache}, no {@code keep_cache}: like
+ * fuse-engine, the kernel drops the file's page cache on every open.
+ * <p>
+ * {@code java -cp benchmarks.jar io.fuseengine.bench.mount.MemoryFs <mountpoint> <spec>}; serves until SIGTERM/SIGINT
+ * (jnr-fuse's shutdown hook unmounts). Prints {@code memoryfs mounted <mountpoint>} once mounted.
+ */
+public final class MemoryFs extends FuseStubFS
+{
+    private static final int DIR_MODE = FileStat.S_IFDIR | 0555;
+    private static final int FILE_MODE = FileStat.S_IFREG | 0444;
+    private static final int MAX_READ = 128 * 1024;
+
+    private static final class Node
+    {
+        final long ino;
+        final boolean dir;
+        final long size;
+        final long seed;
+        final List<String> children = new ArrayList<>();
+
+        Node(final long ino, final boolean dir, final long size, final long seed)
+        {
+            this.ino = ino;
+            this.dir = dir;
+            this.size = size;
+            this.seed = seed;
+        }
+    }
+
+    private final Map<String, Node> nodes = new HashMap<>();
+    private final ConcurrentLinkedQueue<byte[]> buffers = new ConcurrentLinkedQueue<>();
+    private final long mtime = System.currentTimeMillis() / 1000;
+    private final long uid;
+    private final long gid;
+
+    MemoryFs(final List<DataSet.Entry> entries, final long uid, final long gid)
+    {
+        this.uid = uid;
+        this.gid = gid;
+        long ino = 1;
+        final Map<String, Node> dirs = new LinkedHashMap<>();
+        final Node root = new Node(ino++, true, 0, 0);
+        nodes.put("/", root);
+        for (final DataSet.Entry e : entries)
+        {
+            final String p = "/" + e.path();
+            final int slash = p.lastIndexOf('/');
+            final String parent = slash == 0 ? "/" : p.substring(0, slash);
+            Node dir = nodes.get(parent);
+            if (dir == null)
+            {
+                dir = new Node(ino++, true, 0, 0);
+                nodes.put(parent, dir);
+                dirs.put(parent, dir);
+                root.children.add(parent.substring(1));
+            }
+            dir.children.add(p.substring(slash + 1));
+            nodes.put(p, new Node(ino++, false, e.size(), e.seed()));
+        }
+    }
+
+    @Override
+    public int getattr(final String path, final FileStat stat)
+    {
+        final Node n = nodes.get(path);
+        if (n == null)
+        {
+            return -ErrorCodes.ENOENT();
+        }
+        stat.st_mode.set(n.dir ? DIR_MODE : FILE_MODE);
+        stat.st_ino.set(n.ino);
+        stat.st_nlink.set(n.dir ? 2 : 1);
+        stat.st_size.set(n.size);
+        stat.st_blocks.set((n.size + 511) / 512);
+        stat.st_blksize.set(4096);
+        stat.st_uid.set(uid);
+        stat.st_gid.set(gid);
+        stat.st_mtim.tv_sec.set(mtime);
+        stat.st_atim.tv_sec.set(mtime);
+        stat.st_ctim.tv_sec.set(mtime);
+        return 0;
+    }
+
+    @Override
+    public int readdir(final String path, final Pointer buf, final FuseFillDir filter, @off_t final long offset, final FuseFileInfo fi)
+    {
+        final Node n = nodes.get(path);
+        if (n == null)
+        {
+            return -ErrorCodes.ENOENT();
+        }
+        if (!n.dir)
+        {
+            return -ErrorCodes.ENOTDIR();
+        }
+        filter.apply(buf, ".", null, 0);
+        filter.apply(buf, "..", null, 0);
+        for (final String c : n.children)
+        {
+            if (filter.apply(buf, c, null, 0) != 0)
+            {
+                return -ErrorCodes.ENOMEM();
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public int open(final String path, final FuseFileInfo fi)
+    {
+        final Node n = nodes.get(path);
+        if (n == null)
+        {
+            return -ErrorCodes.ENOENT();
+        }
+        if (n.dir)
+        {
+            return -ErrorCodes.EISDIR();
+        }
+        if ((fi.flags.get() & 3) != 0)
+        {
+            return -ErrorCodes.EROFS();
+        }
+        fi.fh.set(n.ino);
+        return 0;
+    }
+
+    @Override
+    public int read(final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
+    {
+        final Node n = nodes.get(path);
+        if (n == null || n.dir)
+        {
+            return -ErrorCodes.EBADF();
+        }
+        if (offset < 0)
+        {
+            return -ErrorCodes.EINVAL();
+        }
+        if (offset >= n.size || size <= 0)
+        {
+            return 0;
+        }
+        final int len = (int)Math.min(Math.min(size, MAX_READ), n.size - offset);
+        byte[] tmp = buffers.poll();
+        if (tmp == null)
+        {
+            tmp = new byte[MAX_READ];
+        }
+        try
+        {
+            ContentGenerator.fill(n.seed, offset, tmp, 0, len);
+            buf.put(0, tmp, 0, len);
+        }
+        finally
+        {
+            buffers.offer(tmp);
+        }
+        return len;
+    }
+
+    @Override
+    public int release(final String path, final FuseFileInfo fi)
+    {
+        return 0;
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        if (args.length != 2)
+        {
+            System.err.println("usage: MemoryFs <mountpoint> <spec>   (spec: see DataSet, e.g. big=1G,par=16x16M,media=200x8M)");
+            System.exit(2);
+        }
+        final Path mnt = Path.of(args[0]).toAbsolutePath().normalize();
+        final List<DataSet.Entry> entries = DataSet.parse(args[1]);
+        final long uid = ((Number)Files.getAttribute(mnt, "unix:uid")).longValue();
+        final long gid = ((Number)Files.getAttribute(mnt, "unix:gid")).longValue();
+        final MemoryFs fs = new MemoryFs(entries, uid, gid);
+        final String options = "ro,fsname=memoryfs,subtype=memoryfs,default_permissions,max_read=131072,use_ino";
+        final CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(done::countDown, "memoryfs-shutdown"));
+        fs.mount(mnt, false, false, new String[] {"-o", options});
+        System.out.println("memoryfs mounted " + mnt + " (-o " + options + ", " + entries.size() + " files)");
+        System.out.flush();
+        done.await();
+    }
+}

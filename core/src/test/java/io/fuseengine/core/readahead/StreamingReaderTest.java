@@ -1,0 +1,422 @@
+package io.fuseengine.core.readahead;
+
+import io.fuseengine.core.cache.CacheFileIdentity;
+import io.fuseengine.core.cache.ChunkCache;
+import io.fuseengine.core.cache.ChunkCacheConfig;
+import io.fuseengine.core.errno.Errno;
+import io.fuseengine.core.read.StreamTarget;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StreamingReaderTest
+{
+    private static final int CHUNK = 128 * 1024;
+    private static final int READ = 32 * 1024;
+    /** One cache for the class (creating a map takes seconds); every test uses files no other test uses. */
+    private static ChunkCache cache;
+
+    @BeforeAll
+    static void openCache() throws Exception
+    {
+        cache = ChunkCache.open(ChunkCacheConfig.builder().chunkSize(CHUNK).budgetBytes(96L << 20).build());
+    }
+
+    @AfterAll
+    static void closeCache()
+    {
+        cache.close();
+    }
+
+    private static ReadAheadConfig.Builder config(final int fetchers, final int windowChunks)
+    {
+        return ReadAheadConfig.builder().fetchers(fetchers).readAheadMax((long)windowChunks * CHUNK);
+    }
+
+    @Test
+    void readsExactBytesAcrossChunkBoundariesAndStopsAtEndOfFile()
+    {
+        try (Rig rig = new Rig(cache, config(0, 0).build()))
+        {
+            final StreamTarget target = Rig.newFile(3L * CHUNK + 1000, "t/data.bin");
+            final OpenStream s = rig.reader.open(target, false);
+            final UnsafeBuffer dest = Rig.buffer(4 * CHUNK);
+
+            rig.readChecked(s, CHUNK - 1000, 4000, dest);
+            rig.readChecked(s, 0, 2 * CHUNK + 17, dest);
+            rig.readChecked(s, 3L * CHUNK - 5, 4096, dest);
+            assertThat(rig.readChecked(s, target.length() - 100, READ, dest)).isEqualTo(100);
+
+            final int requests = rig.transport.requests().size();
+            assertThat(rig.reader.read(s, target.length(), READ, dest.addressOffset())).isZero();
+            assertThat(rig.reader.read(s, target.length() + 5 * CHUNK, READ, dest.addressOffset())).isZero();
+            assertThat(rig.reader.read(s, 10, 0, dest.addressOffset())).isZero();
+            assertThat(rig.transport.requests()).as("no backend request at or past EOF").hasSize(requests);
+            assertThat(rig.reader.read(s, -1, READ, dest.addressOffset())).isEqualTo(-Errno.EINVAL);
+            rig.reader.close(s);
+        }
+    }
+
+    @Test
+    void spanningReadServedByCachedChunksIsByteExact()
+    {
+        try (Rig rig = new Rig(cache, config(0, 0).build()))
+        {
+            final StreamTarget target = Rig.newFile(2L * CHUNK + 333, "t/movie.mkv");
+            // a media-probe stream fetches whole head and tail chunks; the last chunk here is the short one
+            final OpenStream s = rig.reader.open(target, true);
+            final UnsafeBuffer dest = Rig.buffer(3 * CHUNK);
+            rig.readChecked(s, 0, READ, dest);
+            rig.readChecked(s, target.length() - READ, READ, dest);
+            assertThat(rig.reader.chunkFetches()).isEqualTo(3);   // chunk 0; tail: last 64 KiB covers chunks 1 and 2
+
+            final int requests = rig.transport.requests().size();
+            rig.readChecked(s, CHUNK - 7, 2 * CHUNK, dest);
+            assertThat(rig.transport.requests()).as("served from three cached chunks").hasSize(requests);
+            assertThat(rig.reader.hits()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void sequentialReaderGetsCacheHitsFromAWindowThatGrowsToTheMaximum()
+    {
+        final int chunks = 16;
+        try (Rig rig = new Rig(cache, config(2, 4).build()))
+        {
+            final StreamTarget target = Rig.newFile((long)chunks * CHUNK, "t/big.iso");
+            final OpenStream s = rig.reader.open(target, false);
+            final UnsafeBuffer dest = Rig.buffer(READ);
+            final int readsPerChunk = CHUNK / READ;
+            final List<Integer> windowPerChunk = new ArrayList<>();
+            for (long off = 0; off < target.length(); off += READ)
+            {
+                rig.readChecked(s, off, READ, dest);
+                rig.awaitReadAheadIdle();
+                if ((off + READ) % CHUNK == 0)
+                {
+                    windowPerChunk.add(s.windowChunks());
+                }
+            }
+            final int reads = chunks * readsPerChunk;
+
+            assertThat(windowPerChunk.subList(0, 5)).as("window after each chunk").containsExactly(1, 2, 4, 4, 4);
+            assertThat(rig.reader.directReads()).as("reads before the stream counts as sequential").isEqualTo(2);
+            assertThat(rig.reader.chunkFetches()).as("the third read fetches its own chunk").isEqualTo(1);
+            assertThat(rig.reader.hits()).as("every later read is a cache hit").isEqualTo(reads - 3);
+            assertThat(rig.reader.readAheadChunks()).isEqualTo(chunks - 1);
+            for (int c = 0; c < chunks; c++)
+            {
+                assertThat(rig.transport.count(target, (long)c * CHUNK, CHUNK)).as("requests of chunk %d", c).isEqualTo(1);
+            }
+            assertThat(rig.transport.bytesOf(target)).isEqualTo(target.length() + 2L * READ);
+            assertThat(rig.reader.readAheadWasted()).isZero();
+        }
+    }
+
+    @Test
+    void seekCancelsQueuedAndInFlightReadAheadAndResetsTheWindow() throws Exception
+    {
+        try (Rig rig = new Rig(cache, config(1, 8).build()))
+        {
+            final StreamTarget target = Rig.newFile(32L * CHUNK, "t/seek.bin");
+            final CountingTransport.Gate gate = new CountingTransport.Gate(
+                r -> r.length() == CHUNK && r.offset() >= 2L * CHUNK);
+            rig.transport.gate = gate;
+            final OpenStream s = rig.reader.open(target, false);
+            final UnsafeBuffer dest = Rig.buffer(READ);
+            for (long off = 0; off <= CHUNK; off += READ)
+            {
+                rig.readChecked(s, off, READ, dest);   // the read entering chunk 1 queues chunks 2 and 3
+            }
+            gate.awaitArrivals(1);                      // chunk 2 is at the backend, chunk 3 queued behind it
+            assertThat(s.windowChunks()).isEqualTo(2);
+
+            rig.readChecked(s, 20L * CHUNK + 5, READ, dest);
+
+            assertThat(s.windowChunks()).as("window closed by the seek").isZero();
+            assertThat(rig.reader.cancellations()).isEqualTo(2);
+            assertThat(rig.reader.readAheadWasted()).isEqualTo(2);
+            gate.release.countDown();
+            gate.awaitFinished(1);
+            assertThat(rig.transport.refusedWrites.get()).as("the backend's late bytes were refused").isEqualTo(1);
+            assertThat(rig.transport.count(target, 3L * CHUNK, CHUNK)).as("queued chunk never requested").isZero();
+            rig.awaitReadAheadIdle();
+            final CacheFileIdentity file = s.file();
+            assertThat(cache.isResident(file, 2)).isFalse();
+            assertThat(cache.isResident(file, 3)).isFalse();
+
+            // reading on from the new position is a new run: direct reads until it is sequential again
+            final long before = rig.reader.directReads();
+            rig.readChecked(s, 20L * CHUNK + 5 + READ, READ, dest);
+            assertThat(rig.reader.directReads()).isEqualTo(before + 1);
+            assertThat(s.windowChunks()).isZero();
+        }
+    }
+
+    @Test
+    void twoStreamsOfOneFileShareChunksInsteadOfFetchingTwice() throws Exception
+    {
+        final int chunks = 24;
+        try (Rig rig = new Rig(cache, config(2, 4).build()))
+        {
+            final StreamTarget target = Rig.newFile((long)chunks * CHUNK, "t/shared.bin");
+            final CountDownLatch start = new CountDownLatch(1);
+            final ExecutorService pool = Executors.newFixedThreadPool(2);
+            try
+            {
+                final List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < 2; t++)
+                {
+                    done.add(pool.submit(() ->
+                    {
+                        final OpenStream s = rig.reader.open(target, false);
+                        final UnsafeBuffer dest = Rig.buffer(READ);
+                        start.await();
+                        for (long off = 0; off < target.length(); off += READ)
+                        {
+                            rig.readChecked(s, off, READ, dest);
+                        }
+                        rig.reader.close(s);
+                        return null;
+                    }));
+                }
+                start.countDown();
+                for (final Future<?> f : done)
+                {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            }
+            finally
+            {
+                pool.shutdownNow();
+            }
+            for (int c = 0; c < chunks; c++)
+            {
+                assertThat(rig.transport.count(target, (long)c * CHUNK, CHUNK)).as("requests of chunk %d", c).isLessThanOrEqualTo(1);
+            }
+            assertThat(rig.transport.bytesOf(target)).as("the file once, plus each stream's first direct reads")
+                .isLessThanOrEqualTo(target.length() + 2L * 2 * READ);
+        }
+    }
+
+    @Test
+    void concurrentReadersOfAChunkInFlightAllGetItsBytesFromOneRequest() throws Exception
+    {
+        final int readers = 8;
+        try (Rig rig = new Rig(cache, config(2, 4).build()))
+        {
+            final StreamTarget target = Rig.newFile(4L * CHUNK, "t/film.mp4");
+            final CountingTransport.Gate gate = new CountingTransport.Gate(r -> r.offset() == 0);
+            rig.transport.gate = gate;
+            final OpenStream probe = rig.reader.open(target, true);   // queues head and tail chunks
+            gate.awaitArrivals(1);                                     // the head chunk is at the backend
+
+            final ExecutorService pool = Executors.newFixedThreadPool(readers);
+            try
+            {
+                final List<Future<Integer>> results = new ArrayList<>();
+                for (int i = 0; i < readers; i++)
+                {
+                    final long offset = i * (CHUNK / readers);
+                    final boolean ownStream = i % 2 == 0;
+                    results.add(pool.submit(() ->
+                    {
+                        final OpenStream s = ownStream ? rig.reader.open(target, false) : probe;
+                        return rig.readChecked(s, offset, CHUNK / readers, Rig.buffer(CHUNK / readers));
+                    }));
+                }
+                rig.awaitInFlightWaits(readers);
+                gate.release.countDown();
+                for (final Future<Integer> r : results)
+                {
+                    assertThat(r.get(30, TimeUnit.SECONDS)).isEqualTo(CHUNK / readers);
+                }
+            }
+            finally
+            {
+                pool.shutdownNow();
+            }
+            assertThat(rig.transport.count(target, 0, CHUNK)).isEqualTo(1);
+            assertThat(rig.transport.requests().stream().filter(r -> r.offset() < CHUNK)).as("requests touching chunk 0").hasSize(1);
+            assertThat(rig.reader.directReads()).isZero();
+        }
+    }
+
+    @Test
+    void mediaScanOfManyFilesFetchesAtMostTheHeadAndTailChunkOfEach()
+    {
+        final int files = 200;
+        try (Rig rig = new Rig(cache, config(3, 8).build()))
+        {
+            final UnsafeBuffer dest = Rig.buffer(64 * 1024);
+            final List<StreamTarget> targets = new ArrayList<>();
+            for (int i = 0; i < files; i++)
+            {
+                final String name = "show/episode-" + i + (i % 10 == 9 ? ".nfo" : ".mkv");
+                // far past the 1 MiB sequential slack; the last chunk holds at least the last 64 KiB
+                final StreamTarget target = Rig.newFile(24L * CHUNK + 64 * 1024 + (i * 1009L) % (64 * 1024), name);
+                targets.add(target);
+                final OpenStream s = rig.reader.open(target, StreamingReader.isMediaName(name));
+                // a scanner: the header in two reads, then the index at the end
+                rig.readChecked(s, 0, 64 * 1024, dest);
+                rig.readChecked(s, 64 * 1024, 64 * 1024, dest);
+                rig.readChecked(s, target.length() - 64 * 1024, 64 * 1024, dest);
+                assertThat(s.windowChunks()).as("no read-ahead window for a scanned file").isZero();
+                rig.reader.close(s);
+            }
+            rig.awaitReadAheadIdle();
+            long total = 0;
+            for (final StreamTarget target : targets)
+            {
+                final long bytes = rig.transport.bytesOf(target);
+                assertThat(bytes).as("bytes fetched of %s", target.description()).isLessThanOrEqualTo(2L * CHUNK);
+                total += bytes;
+            }
+            assertThat(total).isLessThanOrEqualTo(2L * CHUNK * files);
+        }
+    }
+
+    @Test
+    void failedChunkFetchIsNotCachedAndTheNextReadRetries()
+    {
+        try (Rig rig = new Rig(cache, config(0, 0).build()))
+        {
+            final StreamTarget target = Rig.newFile(4L * CHUNK, "t/clip.webm");
+            rig.transport.failIf = r -> r.length() == CHUNK;
+            final OpenStream s = rig.reader.open(target, true);
+            final UnsafeBuffer dest = Rig.buffer(READ);
+
+            assertThat(rig.reader.read(s, 100, READ, dest.addressOffset())).isEqualTo(-Errno.EIO);
+            assertThat(cache.isResident(s.file(), 0)).isFalse();
+            assertThat(rig.reader.failedFetches()).isEqualTo(1);
+
+            rig.transport.failIf = null;
+            rig.readChecked(s, 100, READ, dest);
+            assertThat(rig.transport.count(target, 0, CHUNK)).as("retried").isEqualTo(2);
+            assertThat(cache.isResident(s.file(), 0)).isTrue();
+        }
+    }
+
+    @Test
+    void readerWaitingOnAReadAheadThatFailsFallsBackToADirectRead() throws Exception
+    {
+        try (Rig rig = new Rig(cache, config(1, 4).build()))
+        {
+            final StreamTarget target = Rig.newFile(4L * CHUNK, "t/song.flac");
+            final CountingTransport.Gate gate = new CountingTransport.Gate(r -> r.offset() == 0 && r.length() == CHUNK);
+            gate.failWith = Errno.EIO;
+            rig.transport.gate = gate;
+            final OpenStream s = rig.reader.open(target, true);
+            gate.awaitArrivals(1);
+
+            final ExecutorService pool = Executors.newSingleThreadExecutor();
+            try
+            {
+                final Future<Integer> read = pool.submit(() -> rig.readChecked(s, 4096, READ, Rig.buffer(READ)));
+                rig.awaitInFlightWaits(1);
+                gate.release.countDown();
+                assertThat(read.get(30, TimeUnit.SECONDS)).isEqualTo(READ);
+            }
+            finally
+            {
+                pool.shutdownNow();
+            }
+            assertThat(rig.reader.directReads()).isEqualTo(1);
+            assertThat(rig.transport.count(target, 4096, READ)).isEqualTo(1);
+            assertThat(cache.isResident(s.file(), 0)).as("a failed fetch is never cached").isFalse();
+        }
+    }
+
+    @Test
+    void readerWhoseDeadlinePassesWhileWaitingAnswersEtimedout() throws Exception
+    {
+        try (Rig rig = new Rig(cache, config(1, 4).build(), TimeUnit.MILLISECONDS.toNanos(300)))
+        {
+            final StreamTarget target = Rig.newFile(4L * CHUNK, "t/stuck.mkv");
+            // holds every request of the file: the chunk fetch and the reader's direct fallback alike
+            final CountingTransport.Gate gate = new CountingTransport.Gate(r -> r.infoHash().equals(target.infoHash()));
+            rig.transport.gate = gate;
+            final OpenStream s = rig.reader.open(target, true);
+            gate.awaitArrivals(1);
+            final UnsafeBuffer dest = Rig.buffer(READ);
+            assertThat(rig.reader.read(s, 0, READ, dest.addressOffset())).isEqualTo(-Errno.ETIMEDOUT);
+            gate.release.countDown();
+            rig.awaitReadAheadIdle();
+            assertThat(cache.isResident(s.file(), 0)).as("the fetch timed out too: not cached").isFalse();
+        }
+    }
+
+    @Test
+    void closingAStreamCancelsItsQueuedProbePrefetch() throws Exception
+    {
+        try (Rig rig = new Rig(cache, config(1, 4).build()))
+        {
+            final StreamTarget blocker = Rig.newFile(4L * CHUNK, "t/blocker.mkv");
+            final CountingTransport.Gate gate = new CountingTransport.Gate(r -> r.infoHash().equals(blocker.infoHash()));
+            rig.transport.gate = gate;
+            rig.reader.open(blocker, true);
+            gate.awaitArrivals(1);                           // the only fetcher is busy
+
+            final StreamTarget target = Rig.newFile(4L * CHUNK, "t/other.mkv");
+            final OpenStream s = rig.reader.open(target, true);
+            rig.reader.close(s);
+            assertThat(rig.reader.cancellations()).isEqualTo(2);
+            gate.release.countDown();
+            rig.awaitReadAheadIdle();
+            assertThat(rig.transport.bytesOf(target)).isZero();
+        }
+    }
+
+    @Test
+    void servesCacheHitsWithoutAllocating()
+    {
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        try (Rig rig = new Rig(cache, config(1, 4).build()))
+        {
+            final StreamTarget target = Rig.newFile(2L * CHUNK, "t/hot.mkv");
+            final OpenStream s = rig.reader.open(target, true);
+            final UnsafeBuffer dest = Rig.buffer(READ);
+            rig.readChecked(s, 0, READ, dest);
+            rig.readChecked(s, CHUNK, READ, dest);
+            final int ops = 20_000;
+            for (int i = 0; i < ops; i++)
+            {
+                rig.reader.read(s, (i % 8) * (long)READ, READ, dest.addressOffset());    // warm-up
+            }
+            final long me = Thread.currentThread().getId();
+            final long before = threads.getThreadAllocatedBytes(me);
+            int bytes = 0;
+            for (int i = 0; i < ops; i++)
+            {
+                bytes += rig.reader.read(s, (i % 8) * (long)READ, READ, dest.addressOffset());
+            }
+            final long allocated = threads.getThreadAllocatedBytes(me) - before;
+            assertThat(bytes).isEqualTo(ops * READ);
+            assertThat((double)allocated / ops).as("bytes allocated per hit").isLessThan(16.0);
+        }
+    }
+
+    @Test
+    void recognisesMediaFilesByExtension()
+    {
+        assertThat(StreamingReader.isMediaName("Show/S01E01.MKV")).isTrue();
+        assertThat(StreamingReader.isMediaName("a.m2ts")).isTrue();
+        assertThat(StreamingReader.isMediaName("track.opus")).isTrue();
+        assertThat(StreamingReader.isMediaName("movie.nfo")).isFalse();
+        assertThat(StreamingReader.isMediaName("mkv")).isFalse();
+        assertThat(StreamingReader.isMediaName("dir.mkv/readme")).isFalse();
+        assertThat(StreamingReader.isMediaName("x.")).isFalse();
+    }
+}
