@@ -739,7 +739,7 @@ public final class StreamingReader implements AutoCloseable
             f.errno = errno;
             f.state = ChunkFetch.DONE;
             f.ticket = -1;
-            // f.notifyAll();
+            f.notifyAll();
             if (f.waiters == 0)
             {
                 recycle(f);

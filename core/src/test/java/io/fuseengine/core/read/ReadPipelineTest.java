@@ -86,6 +86,34 @@ class ReadPipelineTest
     }
 
     @Test
+    void shouldReturnEcanceledAtOnceWhenAnotherThreadCancelsAStartedRead() throws Exception
+    {
+        pipeline = new ReadPipeline(8, 16, TimeUnit.SECONDS.toNanos(30), transport);
+        transport.stall = true;
+        final StreamTarget target = new StreamTarget(HASH, 0, 1 << 20, "t/f");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        final long ticket = pipeline.start(target, 4096, 4096, address, deadline);
+        assertThat(ticket).isNotNegative();
+        final Thread canceller = new Thread(() -> pipeline.cancel(ticket, Errno.ECANCELED));
+        canceller.start();
+        assertThat(pipeline.await(ticket, 4096, deadline)).isEqualTo(-Errno.ECANCELED);
+        canceller.join();
+        assertThat(pipeline.cancel(ticket, Errno.ECANCELED)).as("a finished ticket is left alone").isFalse();
+        assertThat(pipeline.slots().inUse()).isZero();
+    }
+
+    @Test
+    void shouldAnswerEtimedoutWithoutAskingTheBackendWhenTheCallersDeadlineHasPassed()
+    {
+        pipeline = new ReadPipeline(8, 16, TimeUnit.SECONDS.toNanos(5), transport);
+        final StreamTarget target = new StreamTarget(HASH, 0, 1 << 20, "t/f");
+        assertThat(pipeline.read(target, 0, 4096, address, System.nanoTime() - 1)).isEqualTo(-Errno.ETIMEDOUT);
+        assertThat(transport.submitted.get()).isZero();
+        assertThat(pipeline.start(target, (1 << 20) - 10, 4096, address, System.nanoTime() + 1_000_000_000L))
+            .as("start takes exact in-file ranges only").isEqualTo(-Errno.EINVAL);
+    }
+
+    @Test
     void shouldAnswerEagainWhenEverySlotIsBusy() throws Exception
     {
         pipeline = new ReadPipeline(2, 16, TimeUnit.SECONDS.toNanos(3), transport);

@@ -97,6 +97,20 @@ final class Rig implements AutoCloseable
         }
     }
 
+    /** Waits (bounded) until {@code n} chunk fetches have failed. */
+    void awaitFailedFetches(final long n)
+    {
+        final long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (reader.failedFetches() < n)
+        {
+            if (System.nanoTime() - giveUp > 0)
+            {
+                throw new AssertionError("only " + reader.failedFetches() + " failed fetches, expected " + n);
+            }
+            Thread.yield();
+        }
+    }
+
     @Override
     public void close()
     {

@@ -352,7 +352,8 @@ class StreamingReaderTest
             gate.awaitArrivals(1);
             final UnsafeBuffer dest = Rig.buffer(READ);
             assertThat(rig.reader.read(s, 0, READ, dest.addressOffset())).isEqualTo(-Errno.ETIMEDOUT);
-            gate.release.countDown();
+            rig.awaitFailedFetches(1);      // the fetcher's own deadline passed too (it may notice a few ms later)
+            gate.release.countDown();       // the late bytes are refused
             rig.awaitReadAheadIdle();
             assertThat(cache.isResident(s.file(), 0)).as("the fetch timed out too: not cached").isFalse();
         }
