@@ -109,17 +109,33 @@ def cmd_par(args):
     print(len(rels), total, f"{s:.6f}", f"{total / s / 1e6:.1f}", sum(1 for r in res if r[1]))
 
 
-def cmd_expect(args):
-    """expect DATA CHUNK REL... -> TSV rel size firstbyte headsha tailsha (from the files on disk)"""
-    data, chunk = args[0], int(args[1])
-    for rel in args[2:]:
-        p = os.path.join(data, rel)
-        size = os.path.getsize(p)
-        with open(p, 'rb') as f:
-            head = f.read(chunk)
-            f.seek(max(0, size - chunk))
-            tail = f.read(chunk)
-        print(rel, size, head[:1].hex(), hashlib.sha256(head).hexdigest(), hashlib.sha256(tail).hexdigest(), sep='\t')
+def cmd_warm(args):
+    """warm FILE READERS -> bytes seconds: reads FILE in READERS parallel slices with 128 KiB reads (no check)"""
+    path, k = args[0], int(args[1])
+    size = os.path.getsize(path)
+    step = (size + k - 1) // k
+    total = [0] * k
+
+    def one(i):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            pos, end = i * step, min(size, (i + 1) * step)
+            while pos < end:
+                b = os.pread(fd, min(131072, end - pos), pos)
+                if not b:
+                    break
+                pos += len(b)
+                total[i] += len(b)
+        finally:
+            os.close(fd)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(k)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(sum(total), f"{time.perf_counter() - t0:.3f}")
 
 
 def load_expect(path):
@@ -320,7 +336,7 @@ def cmd_report(args):
                    fmt(med / ceil) if (med is not None and ceil) else '—',
                    fmt(med / cceil) if (med is not None and cceil) else '—']
             if key == 'seq':
-                backend = 'curl-sim' if s.endswith('-sim') else ('curl-nginx' if s in ('fuse-engine-nginx', 'rclone', 'httpfs2') else None)
+                backend = None if s.startswith('curl-') else 'curl-sim' if s.endswith('-sim') else ('curl-nginx' if s in ('fuse-engine-nginx', 'rclone', 'httpfs2') else None)
                 b = stats.get(backend, {}).get('med') if backend else None
                 row.append(fmt(med / b) if (med is not None and b) else '—')
             row += [fmt(st['extras'][e]) for e in extras]
@@ -376,8 +392,8 @@ plot '{dat}' using 0:2:xtic(1) with boxes lc rgb '#4682b4' notitle, \\
 
 
 def main():
-    cmds = {'seq': cmd_seq, 'stdin-sha': cmd_stdin_sha, 'par': cmd_par, 'expect': cmd_expect, 'ttfb': cmd_ttfb,
-            'scan': cmd_scan, 'fio': cmd_fio, 'mirror': cmd_mirror, 'report': cmd_report}
+    cmds = {'seq': cmd_seq, 'stdin-sha': cmd_stdin_sha, 'par': cmd_par, 'ttfb': cmd_ttfb,
+            'scan': cmd_scan, 'warm': cmd_warm, 'fio': cmd_fio, 'mirror': cmd_mirror, 'report': cmd_report}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print('usage: mbtool.py ' + '|'.join(cmds) + ' ARGS...', file=sys.stderr)
         sys.exit(2)
