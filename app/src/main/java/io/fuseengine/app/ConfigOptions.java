@@ -1,6 +1,8 @@
 package io.fuseengine.app;
 
 import io.fuseengine.core.config.EngineConfig;
+import io.fuseengine.fuse.mount.FuseMount;
+import io.fuseengine.fuse.mount.KernelReadAhead;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -44,6 +46,27 @@ final class ConfigOptions
     @Option(names = "--max-connections", paramLabel = "N",
         description = "Cap on stream connections to rqbit (default 4; rqbit tolerates few open streams).")
     Integer maxConnections;
+
+    @Option(names = "--cache-size", paramLabel = "SIZE",
+        description = "Byte budget of the read-ahead chunk cache, e.g. 512MiB, 4GiB (default 512MiB).")
+    String cacheSize;
+
+    @Option(names = "--cache-chunk-size", paramLabel = "SIZE",
+        description = "Cache chunk: the unit of read-ahead and of one range request to rqbit; a power of two, 64KiB..16MiB (default 4MiB).")
+    String cacheChunkSize;
+
+    @Option(names = "--cache-file", paramLabel = "FILE",
+        description = "Persist the chunk cache to FILE (reused across restarts); 'none' (the default) keeps it in memory.")
+    String cacheFile;
+
+    @Option(names = "--read-ahead-max", paramLabel = "SIZE",
+        description = "Largest read-ahead window of one sequential reader (default 32MiB; 0 turns read-ahead off).")
+    String readAheadMax;
+
+    @Option(names = "--raise-read-ahead-kb", paramLabel = "N",
+        description = "As root: set the mount's kernel read_ahead_kb to N after mounting (suggested 1024; default 0 leaves it alone). "
+            + "Same as -o x-fuse-engine.read-ahead-kb=N.")
+    Integer raiseReadAheadKb;
 
     @Option(names = "--allow-other", description = "Let other users read the mount (needs user_allow_other in /etc/fuse.conf when not root).")
     boolean allowOther;
@@ -98,6 +121,34 @@ final class ConfigOptions
         if (maxConnections != null)
         {
             c.maxConnections(maxConnections);
+        }
+        if (cacheSize != null)
+        {
+            c.set(EngineConfig.CACHE_SIZE, cacheSize);
+        }
+        if (cacheChunkSize != null)
+        {
+            c.set(EngineConfig.CACHE_CHUNK_SIZE, cacheChunkSize);
+        }
+        if (cacheFile != null)
+        {
+            c.set(EngineConfig.CACHE_FILE, cacheFile);
+        }
+        if (readAheadMax != null)
+        {
+            c.set(EngineConfig.READ_AHEAD_MAX, readAheadMax);
+        }
+        if (raiseReadAheadKb != null)
+        {
+            if (raiseReadAheadKb < 0 || raiseReadAheadKb > KernelReadAhead.MAX_KB)
+            {
+                throw new io.fuseengine.core.config.ConfigException(
+                    "--raise-read-ahead-kb must be in [0, " + KernelReadAhead.MAX_KB + "]: " + raiseReadAheadKb);
+            }
+            if (raiseReadAheadKb > 0)
+            {
+                c.fuseOption(FuseMount.READ_AHEAD_KB_OPTION + "=" + raiseReadAheadKb);
+            }
         }
         if (allowOther)
         {

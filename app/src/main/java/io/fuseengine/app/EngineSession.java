@@ -1,5 +1,6 @@
 package io.fuseengine.app;
 
+import io.fuseengine.app.ops.MetricsEndpoint;
 import io.fuseengine.core.config.EngineConfig;
 import io.fuseengine.fuse.MountedEngine;
 import io.fuseengine.fuse.mount.MountException;
@@ -28,7 +29,11 @@ final class EngineSession
 
     static MountedEngine start(final EngineConfig config, final Path mountPoint)
     {
-        final NettyRangeTransport transport = new NettyRangeTransport(config);
+        return start(config, mountPoint, new NettyRangeTransport(config));
+    }
+
+    static MountedEngine start(final EngineConfig config, final Path mountPoint, final NettyRangeTransport transport)
+    {
         final RqbitHttpMetadata metadata = new RqbitHttpMetadata(config);
         try
         {
@@ -47,9 +52,10 @@ final class EngineSession
         final SignalHandler oldInt = Signal.handle(new Signal("INT"), s -> stop.countDown());
         final SignalHandler oldTerm = Signal.handle(new Signal("TERM"), s -> stop.countDown());
         final MountedEngine engine;
+        final NettyRangeTransport transport = new NettyRangeTransport(config);
         try
         {
-            engine = start(config, mountPoint);
+            engine = start(config, mountPoint, transport);
         }
         catch (final RuntimeException | Error ex)
         {
@@ -57,8 +63,9 @@ final class EngineSession
             Signal.handle(new Signal("TERM"), oldTerm);
             throw ex;
         }
+        final MetricsEndpoint metrics = MetricsEndpoint.start(config, engine, transport);
         System.err.println("fuse-engine: mounted " + engine.mountPoint() + " (rqbit " + config.rqbitUrl()
-            + "); Ctrl-C to unmount");
+            + (metrics == null ? "" : "; metrics " + metrics.url()) + "); Ctrl-C to unmount");
         try
         {
             stop.await();
@@ -68,6 +75,10 @@ final class EngineSession
             Thread.currentThread().interrupt();
         }
         LOG.info("signal received: unmounting {}", engine.mountPoint());
+        if (metrics != null)
+        {
+            metrics.close();
+        }
         engine.close();
         if (afterUnmount != null)
         {

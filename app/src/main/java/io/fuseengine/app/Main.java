@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
         DemoCommand.class,
         SimCommand.class,
         ConfigCommand.class,
+        AddCommand.class,
+        RmCommand.class,
+        StatusCommand.class,
         CommandLine.HelpCommand.class},
     footer = {
         "",
@@ -54,7 +57,25 @@ public final class Main
      */
     public static int run(final String... args)
     {
+        return run(null, null, args);
+    }
+
+    /**
+     * Runs the command line without exiting, writing to the given streams (for tests; null: stdout / stderr).
+     *
+     * @return the exit code.
+     */
+    public static int run(final java.io.PrintWriter out, final java.io.PrintWriter err, final String... args)
+    {
         final CommandLine cli = new CommandLine(new Main());
+        if (out != null)
+        {
+            cli.setOut(out);
+        }
+        if (err != null)
+        {
+            cli.setErr(err);
+        }
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) ->
         {
             if (ex instanceof ConfigException)

@@ -1,26 +1,36 @@
 package io.fuseengine.fuse;
 
+import io.fuseengine.core.cache.ChunkCache;
+import io.fuseengine.core.cache.ChunkCacheConfig;
 import io.fuseengine.core.config.EngineConfig;
 import io.fuseengine.core.meta.RqbitMetadata;
 import io.fuseengine.core.read.RangeTransport;
 import io.fuseengine.core.read.ReadPipeline;
+import io.fuseengine.core.readahead.ReadAheadConfig;
+import io.fuseengine.core.readahead.StreamingReader;
 import io.fuseengine.fuse.catalog.FirstSeenStore;
 import io.fuseengine.fuse.catalog.TorrentCatalog;
 import io.fuseengine.fuse.fs.OpenFileTable;
 import io.fuseengine.fuse.fs.TorrentFileSystem;
 import io.fuseengine.fuse.mount.FuseMount;
+import io.fuseengine.fuse.mount.MountException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The running engine as the CLI sees it: a read pipeline over the given transport, a background catalog over the
- * given metadata client, the FUSE filesystem, and its mount. fuse-adapter does not know the HTTP implementations:
- * the caller builds them (from the same {@link EngineConfig}) and hands them over; the engine owns them from then
- * on and closes them.
+ * The running engine as the CLI sees it: a read pipeline over the given transport, the chunk cache and the
+ * streaming reader (read-ahead) in front of it, a background catalog over the given metadata client, the FUSE
+ * filesystem, and its mount. fuse-adapter does not know the HTTP implementations: the caller builds them (from the
+ * same {@link EngineConfig}) and hands them over; the engine owns them from then on and closes them.
+ * <p>
+ * The chunk cache is created once, first (a Chronicle map takes seconds to create), from {@code cache-size},
+ * {@code cache-chunk-size} and {@code cache-file}; the reader's read-ahead from {@code read-ahead-max} and
+ * {@code max-connections}. Their counters are exposed here for the metrics endpoint.
  * <p>
  * Threads: {@link #start} and {@link #close} from the owning thread (close is idempotent and thread-safe); the
  * accessors from anywhere.
@@ -32,6 +42,8 @@ public final class MountedEngine implements AutoCloseable
     private final EngineConfig config;
     private final RqbitMetadata metadata;
     private final ReadPipeline pipeline;
+    private final ChunkCache cache;
+    private final StreamingReader reader;
     private final TorrentCatalog catalog;
     private final TorrentFileSystem fileSystem;
     private final FuseMount mount;
@@ -41,6 +53,8 @@ public final class MountedEngine implements AutoCloseable
         final EngineConfig config,
         final RqbitMetadata metadata,
         final ReadPipeline pipeline,
+        final ChunkCache cache,
+        final StreamingReader reader,
         final TorrentCatalog catalog,
         final TorrentFileSystem fileSystem,
         final FuseMount mount)
@@ -48,6 +62,8 @@ public final class MountedEngine implements AutoCloseable
         this.config = config;
         this.metadata = metadata;
         this.pipeline = pipeline;
+        this.cache = cache;
+        this.reader = reader;
         this.catalog = catalog;
         this.fileSystem = fileSystem;
         this.mount = mount;
@@ -63,10 +79,11 @@ public final class MountedEngine implements AutoCloseable
     }
 
     /**
-     * Builds the pipeline, lists the torrents (waiting at most twice the metadata timeout: if rqbit is down the
-     * mount starts empty and fills in when it is back), and mounts.
+     * Opens the chunk cache, builds the pipeline and the streaming reader, lists the torrents (waiting at most twice
+     * the metadata timeout: if rqbit is down the mount starts empty and fills in when it is back), and mounts (which
+     * raises the kernel read-ahead if {@link FuseMount#READ_AHEAD_KB_OPTION} is configured).
      *
-     * @throws io.fuseengine.fuse.mount.MountException if the mount fails (everything started is closed again).
+     * @throws MountException if the cache cannot be opened or the mount fails (everything started is closed again).
      */
     public static MountedEngine start(
         final EngineConfig config,
@@ -78,26 +95,84 @@ public final class MountedEngine implements AutoCloseable
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metadata, "metadata");
         Objects.requireNonNull(transport, "transport");
-        final ReadPipeline pipeline = new ReadPipeline(
-            config.readSlots(), config.ringSize(), config.readTimeout().toNanos(), transport);
-        final TorrentCatalog catalog = new TorrentCatalog(
-            metadata, config.refreshInterval(), config.metadataTimeout().multipliedBy(2), firstSeen);
+        final ChunkCache cache;
         try
         {
-            catalog.start();
-            final TorrentFileSystem fs = new TorrentFileSystem(
-                catalog::tree, pipeline, new OpenFileTable(TorrentFileSystem.DEFAULT_MAX_OPEN_FILES));
-            final FuseMount mount = FuseMount.mount(fs, mountPoint, config);
-            LOG.info("fuse-engine serving {} torrents from {} at {}", catalog.tree().torrentCount(), config.rqbitUrl(),
-                mount.mountPoint());
-            return new MountedEngine(config, metadata, pipeline, catalog, fs, mount);
+            cache = openCache(config);
         }
         catch (final RuntimeException | Error ex)
         {
-            catalog.close();
-            pipeline.close();
-            metadata.close();
+            closeAll(null, null, null, null, transport, metadata);
             throw ex;
+        }
+        ReadPipeline pipeline = null;
+        StreamingReader reader = null;
+        TorrentCatalog catalog = null;
+        try
+        {
+            pipeline = new ReadPipeline(config.readSlots(), config.ringSize(), config.readTimeout().toNanos(), transport);
+            reader = new StreamingReader(pipeline, cache, ReadAheadConfig.from(config));
+            catalog = new TorrentCatalog(
+                metadata, config.refreshInterval(), config.metadataTimeout().multipliedBy(2), firstSeen);
+            catalog.start();
+            final TorrentFileSystem fs = new TorrentFileSystem(
+                catalog::tree, pipeline, reader, new OpenFileTable(TorrentFileSystem.DEFAULT_MAX_OPEN_FILES));
+            final FuseMount mount = FuseMount.mount(fs, mountPoint, config);
+            LOG.info("fuse-engine serving {} torrents from {} at {}", catalog.tree().torrentCount(), config.rqbitUrl(),
+                mount.mountPoint());
+            return new MountedEngine(config, metadata, pipeline, cache, reader, catalog, fs, mount);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            closeAll(catalog, reader, pipeline, cache, pipeline == null ? transport : null, metadata);
+            throw ex;
+        }
+    }
+
+    private static ChunkCache openCache(final EngineConfig config)
+    {
+        final ChunkCacheConfig cc = ChunkCacheConfig.builder()
+            .chunkSize(config.cacheChunkSize())
+            .budgetBytes(config.cacheSize())
+            .cacheFile(config.cacheFile())
+            .build();
+        try
+        {
+            final ChunkCache cache = ChunkCache.open(cc);
+            LOG.info("chunk cache: {} of {} B chunks ({}), {}", config.cacheSize(), config.cacheChunkSize(),
+                cache.openOutcome(), config.cacheFile() == null ? "in memory" : config.cacheFile());
+            return cache;
+        }
+        catch (final IOException ex)
+        {
+            throw new MountException("cannot open the chunk cache file " + config.cacheFile() + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Closes what a failed start opened, in close order; nulls are skipped. Never throws past the first error. */
+    private static void closeAll(
+        final TorrentCatalog catalog,
+        final StreamingReader reader,
+        final ReadPipeline pipeline,
+        final ChunkCache cache,
+        final RangeTransport transportWithoutPipeline,
+        final RqbitMetadata metadata)
+    {
+        final AutoCloseable[] order = {catalog, reader, pipeline, transportWithoutPipeline, cache, metadata};
+        for (final AutoCloseable c : order)
+        {
+            if (c == null)
+            {
+                continue;
+            }
+            try
+            {
+                c.close();
+            }
+            catch (final Exception ex)
+            {
+                LOG.warn("closing {} after a failed start failed: {}", c.getClass().getSimpleName(), ex.toString());
+            }
         }
     }
 
@@ -121,6 +196,54 @@ public final class MountedEngine implements AutoCloseable
         return fileSystem;
     }
 
+    /** The chunk cache (its own counters: resident bytes, key collisions, ...). */
+    public ChunkCache cache()
+    {
+        return cache;
+    }
+
+    /** The streaming reader (its own counters: in-flight waits, direct reads, failed fetches, ...). */
+    public StreamingReader reader()
+    {
+        return reader;
+    }
+
+    /** Reads served entirely from the chunk cache on arrival (no ring, no transport). */
+    public long cacheHits()
+    {
+        return reader.hits();
+    }
+
+    /** Reads not entirely resident on arrival (served by waiting for a fetch, a chunk fetch or a direct read). */
+    public long cacheMisses()
+    {
+        return reader.misses();
+    }
+
+    /** Bytes fetched from rqbit into the cache (whole chunks: read-ahead, probe prefetch, foreground chunk fetches). */
+    public long cacheBytesFetched()
+    {
+        return cache.bytesInserted();
+    }
+
+    /** Chunks evicted from the cache to make room. */
+    public long cacheEvictions()
+    {
+        return cache.evictions();
+    }
+
+    /** Read-ahead chunks evicted before their reader got to them. */
+    public long readAheadWasted()
+    {
+        return reader.readAheadWasted();
+    }
+
+    /** Queued or in-flight read-ahead fetches cancelled by a seek or a close. */
+    public long readAheadCancellations()
+    {
+        return reader.cancellations();
+    }
+
     public Path mountPoint()
     {
         return mount.mountPoint();
@@ -137,8 +260,9 @@ public final class MountedEngine implements AutoCloseable
     }
 
     /**
-     * Unmounts (bounded, 5–10 s at worst), stops the refresher, closes the pipeline (and with it the transport) and
-     * the metadata client, in that order.
+     * Unmounts (bounded, 5–10 s at worst), then stops the catalog refresher, the streaming reader (its fetchers), the
+     * pipeline (and with it the transport), the chunk cache (a persisted one is marked clean) and the metadata
+     * client, in that order: nothing is closed while something before it may still use it.
      */
     @Override
     public synchronized void close()
@@ -155,21 +279,7 @@ public final class MountedEngine implements AutoCloseable
         }
         finally
         {
-            try
-            {
-                catalog.close();
-            }
-            finally
-            {
-                try
-                {
-                    pipeline.close();
-                }
-                finally
-                {
-                    metadata.close();
-                }
-            }
+            closeAll(catalog, reader, pipeline, cache, null, metadata);
         }
         LOG.info("fuse-engine stopped in {} ms", Duration.ofNanos(System.nanoTime() - t0).toMillis());
     }

@@ -232,7 +232,63 @@ final class MetadataDocuments
                 fileProgress[i] = requiredNonNegative(fp.get(i), "file_progress[" + i + "]", MAX_LENGTH);
             }
         }
-        return new TorrentStats(state == null ? "unknown" : state, progress, total, finished, fileProgress);
+        double mibps = 0;
+        int peers = -1;
+        final JsonNode live = root.get("live");
+        if (live != null && live.isObject())
+        {
+            final JsonNode speed = live.path("download_speed").path("mbps");
+            if (speed.isNumber() && Double.isFinite(speed.doubleValue()) && speed.doubleValue() >= 0)
+            {
+                mibps = speed.doubleValue();
+            }
+            final JsonNode p = live.path("snapshot").path("peer_stats").path("live");
+            if (p.isIntegralNumber() && p.canConvertToInt() && p.intValue() >= 0)
+            {
+                peers = p.intValue();
+            }
+        }
+        return new TorrentStats(state == null ? "unknown" : state, progress, total, finished, fileProgress, mibps, peers);
+    }
+
+    /** Answer of {@code POST /torrents}: {@code {"id":N,"details":{...},"output_folder":"..."}}. */
+    static AddedTorrent added(final JsonNode root) throws InvalidDocumentException
+    {
+        requireObject(root, "document");
+        final long id = optionalNonNegative(root.get("id"), "id", Long.MAX_VALUE, -1);
+        final JsonNode details = root.get("details");
+        requireObject(details, "details");
+        final String infoHash = infoHash(details.get("info_hash"), "details.info_hash");
+        final String name = optionalText(details.get("name"), "details.name");
+        final String folder = optionalText(root.get("output_folder"), "output_folder");
+        return new AddedTorrent(id, infoHash, name, folder);
+    }
+
+    /**
+     * @return the {@code human_readable} text of an rqbit error document (sanitised, at most 300 characters), or
+     * null if the body is not one.
+     */
+    static String errorMessage(final byte[] body)
+    {
+        if (body == null || body.length == 0)
+        {
+            return null;
+        }
+        try
+        {
+            final JsonNode root = MAPPER.readTree(body);
+            final JsonNode h = root == null ? null : root.get("human_readable");
+            if (h == null || !h.isTextual() || h.textValue().isBlank())
+            {
+                return null;
+            }
+            final String text = StreamConnection.sanitize(h.textValue());
+            return text.length() > 300 ? text.substring(0, 300) + "..." : text;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return null;
+        }
     }
 
     /**

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * rqbit's metadata API over {@link HttpClient}: torrent list, details, stats, forget. Every call has one deadline
+ * rqbit's metadata API over {@link HttpClient}: torrent list, details, stats, add, forget. Every call has one deadline
  * (the metadata timeout) covering connect, headers and body, and returns a validated document or throws a
  * {@link MetadataException} carrying the errno: 401/403 → EACCES, 404 → ENOENT, timeout → ETIMEDOUT, unreachable,
  * 5xx, malformed or invalid document → EIO. Invalid documents are logged at WARN with the URL (never credentials:
@@ -174,6 +174,43 @@ public final class RqbitHttpMetadata implements RqbitMetadata
         throw statusFailure("POST", path, status);
     }
 
+    /**
+     * {@code POST /torrents}: adds a torrent. rqbit resolves a magnet (or fetches a URL) before it answers, which
+     * can take long: this call has its own deadline. Re-adding a torrent rqbit already has answers the existing one.
+     *
+     * @param body    the magnet link or http(s) URL as UTF-8 text, or the raw bytes of a .torrent file.
+     * @param isUrl   true for an http(s) URL of a .torrent ({@code is_url=true}).
+     * @param timeout deadline of the whole call.
+     * @return the torrent rqbit added (or already had).
+     * @throws MetadataException carrying rqbit's own message ({@code human_readable}) when it refuses: EACCES
+     *                           for 401/403, EINVAL for other 4xx, EIO for 5xx, ETIMEDOUT, unreachable...
+     */
+    public AddedTorrent add(final byte[] body, final boolean isUrl, final Duration timeout) throws MetadataException
+    {
+        Objects.requireNonNull(body, "body");
+        final String path = "/torrents?overwrite=true" + (isUrl ? "&is_url=true" : "");
+        final HttpResponse<byte[]> response = send(path, "POST", HttpRequest.BodyPublishers.ofByteArray(body),
+            Objects.requireNonNull(timeout, "timeout"));
+        final int status = response.statusCode();
+        if (status / 100 != 2)
+        {
+            final String why = MetadataDocuments.errorMessage(response.body());
+            final int errno = status == 401 || status == 403 ? Errno.EACCES
+                : status / 100 == 4 ? Errno.EINVAL : Errno.fromHttpStatus(status);
+            throw failure("POST", path, errno, "HTTP " + status + (why == null ? "" : ": " + why), null);
+        }
+        try
+        {
+            final AddedTorrent added = MetadataDocuments.added(MetadataDocuments.parse(response.body()));
+            LOG.info("rqbit added torrent {} (id {})", added.infoHash(), added.id());
+            return added;
+        }
+        catch (final MetadataDocuments.InvalidDocumentException ex)
+        {
+            throw invalid(path, ex);
+        }
+    }
+
     private byte[] get(final String path) throws MetadataException
     {
         final HttpResponse<byte[]> response = send(path, "GET");
@@ -187,6 +224,13 @@ public final class RqbitHttpMetadata implements RqbitMetadata
 
     private HttpResponse<byte[]> send(final String path, final String method) throws MetadataException
     {
+        return send(path, method, "POST".equals(method) ? HttpRequest.BodyPublishers.noBody() : null, timeout);
+    }
+
+    private HttpResponse<byte[]> send(
+        final String path, final String method, final HttpRequest.BodyPublisher postBody, final Duration timeout)
+        throws MetadataException
+    {
         final URI uri = URI.create(baseUrl + path);
         final HttpRequest.Builder b = HttpRequest.newBuilder(uri)
             .timeout(timeout)
@@ -197,7 +241,7 @@ public final class RqbitHttpMetadata implements RqbitMetadata
         }
         if ("POST".equals(method))
         {
-            b.POST(HttpRequest.BodyPublishers.noBody());
+            b.POST(postBody);
         }
         else
         {

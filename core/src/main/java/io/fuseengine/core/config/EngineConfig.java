@@ -2,6 +2,7 @@ package io.fuseengine.core.config;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -41,6 +42,10 @@ public final class EngineConfig
     public static final String CACHE_CHUNK_SIZE = "cache-chunk-size";
     public static final String CACHE_FILE = "cache-file";
     public static final String READ_AHEAD_MAX = "read-ahead-max";
+    public static final String METRICS_ADDR = "metrics-addr";
+
+    /** Where the Prometheus endpoint listens unless told otherwise (loopback only). */
+    public static final String DEFAULT_METRICS_ADDR = "127.0.0.1:9464";
 
     /** Smallest and largest cache chunk: a chunk is fetched in one range request (read slots carry at most 16 MiB). */
     public static final int MIN_CACHE_CHUNK_SIZE = 64 * 1024;
@@ -51,7 +56,7 @@ public final class EngineConfig
     public static final List<String> KEYS = List.of(
         RQBIT_URL, RQBIT_USER, RQBIT_PASSWORD, READ_TIMEOUT, METADATA_TIMEOUT, CONNECT_TIMEOUT, REFRESH_INTERVAL,
         MAX_CONNECTIONS, IDLE_CONNECTION_TIMEOUT, READ_SLOTS, RING_SIZE, ALLOW_OTHER, FUSE_OPTIONS,
-        CACHE_SIZE, CACHE_CHUNK_SIZE, CACHE_FILE, READ_AHEAD_MAX);
+        CACHE_SIZE, CACHE_CHUNK_SIZE, CACHE_FILE, READ_AHEAD_MAX, METRICS_ADDR);
 
     public static final String ENV_PREFIX = "FUSE_ENGINE_";
 
@@ -72,6 +77,7 @@ public final class EngineConfig
     private final int cacheChunkSize;
     private final Path cacheFile;
     private final long readAheadMax;
+    private final InetSocketAddress metricsAddress;
 
     private EngineConfig(final Context c)
     {
@@ -92,6 +98,7 @@ public final class EngineConfig
         this.cacheChunkSize = c.cacheChunkSize;
         this.cacheFile = c.cacheFile;
         this.readAheadMax = c.readAheadMax;
+        this.metricsAddress = c.metricsAddress;
     }
 
     /** @return a context holding the defaults. */
@@ -207,6 +214,16 @@ public final class EngineConfig
     }
 
     /**
+     * Where the Prometheus metrics endpoint listens ({@code GET /metrics}), or null when it is off. The address is
+     * unresolved (host name or IP literal as configured, e.g. {@code 127.0.0.1}, {@code [::1]}, {@code localhost});
+     * port 0 means any free port.
+     */
+    public InetSocketAddress metricsAddress()
+    {
+        return metricsAddress;
+    }
+
+    /**
      * @return every setting as {@code key → value}, with the password masked.
      */
     public Map<String, String> describe()
@@ -229,6 +246,7 @@ public final class EngineConfig
         m.put(CACHE_CHUNK_SIZE, formatSize(cacheChunkSize));
         m.put(CACHE_FILE, cacheFile == null ? "" : cacheFile.toString());
         m.put(READ_AHEAD_MAX, formatSize(readAheadMax));
+        m.put(METRICS_ADDR, formatAddress(metricsAddress));
         return Collections.unmodifiableMap(m);
     }
 
@@ -241,6 +259,69 @@ public final class EngineConfig
     static String format(final Duration d)
     {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    /**
+     * @return {@code host:port} ({@code [v6]:port} for an IPv6 literal), or {@code off} for null.
+     */
+    public static String formatAddress(final InetSocketAddress address)
+    {
+        if (address == null)
+        {
+            return "off";
+        }
+        final String host = address.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /**
+     * Parses {@code host:port} ({@code [v6]:port} for IPv6), or {@code off} / {@code none} / {@code false} / empty
+     * for null. Does no name lookup.
+     *
+     * @throws ConfigException naming the key if it does not parse.
+     */
+    public static InetSocketAddress parseAddress(final String key, final String text)
+    {
+        final String s = text == null ? "" : text.trim();
+        final String lower = s.toLowerCase(Locale.ROOT);
+        if (lower.isEmpty() || lower.equals("off") || lower.equals("none") || lower.equals("false"))
+        {
+            return null;
+        }
+        final String example = " (examples: 127.0.0.1:9464, [::1]:9464, off)";
+        final int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1)
+        {
+            throw new ConfigException(key + ": '" + text + "' is not host:port" + example);
+        }
+        String host = s.substring(0, colon);
+        final String portText = s.substring(colon + 1);
+        if (host.startsWith("[") && host.endsWith("]"))
+        {
+            host = host.substring(1, host.length() - 1);
+        }
+        else if (host.indexOf(':') >= 0)
+        {
+            throw new ConfigException(key + ": '" + text + "': write an IPv6 address in brackets" + example);
+        }
+        if (host.isEmpty() || !host.matches("[A-Za-z0-9.:%_-]+"))
+        {
+            throw new ConfigException(key + ": '" + text + "' has no valid host" + example);
+        }
+        final int port;
+        try
+        {
+            port = Integer.parseInt(portText);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new ConfigException(key + ": '" + text + "' has no valid port" + example);
+        }
+        if (port < 0 || port > 65535)
+        {
+            throw new ConfigException(key + ": port " + port + " is outside 0-65535" + example);
+        }
+        return InetSocketAddress.createUnresolved(host, port);
     }
 
     static String formatSize(final long bytes)
@@ -361,6 +442,7 @@ public final class EngineConfig
         private int cacheChunkSize = 4 * 1024 * 1024;
         private Path cacheFile;
         private long readAheadMax = 32L * 1024 * 1024;
+        private InetSocketAddress metricsAddress = parseAddress(METRICS_ADDR, DEFAULT_METRICS_ADDR);
 
         private Context()
         {
@@ -475,6 +557,13 @@ public final class EngineConfig
             return this;
         }
 
+        /** @param address where the metrics endpoint listens (unresolved is fine), or null for no endpoint. */
+        public Context metricsAddress(final InetSocketAddress address)
+        {
+            this.metricsAddress = address;
+            return this;
+        }
+
         /**
          * Applies one {@code key=value} setting (from any source).
          *
@@ -502,6 +591,7 @@ public final class EngineConfig
                 case CACHE_CHUNK_SIZE -> cacheChunkSize(parseIntSize(key, v));
                 case CACHE_FILE -> cacheFile(v.isEmpty() || v.equalsIgnoreCase("none") ? null : Path.of(v));
                 case READ_AHEAD_MAX -> readAheadMax(parseSize(key, v));
+                case METRICS_ADDR -> metricsAddress(parseAddress(key, v));
                 default -> throw new ConfigException("unknown setting '" + key + "' (known: " + String.join(", ", KEYS) + ")");
             }
             return this;
@@ -646,6 +736,12 @@ public final class EngineConfig
             return (int)n;
         }
 
+        /** Drops a {@code user:password@} part from URL text, for messages. */
+        private static String withoutUserInfo(final String text)
+        {
+            return text == null ? null : text.replaceAll("(?i)(^|[^a-z0-9+.-])([a-z][a-z0-9+.-]*://)[^/?#\\s]*@", "$1$2");
+        }
+
         private static URI parseUrl(final String text)
         {
             final URI uri;
@@ -655,15 +751,22 @@ public final class EngineConfig
             }
             catch (final URISyntaxException ex)
             {
-                throw new ConfigException(RQBIT_URL + ": '" + text + "' is not a URL: " + ex.getMessage());
+                throw new ConfigException(RQBIT_URL + ": '" + withoutUserInfo(text) + "' is not a URL: "
+                    + withoutUserInfo(ex.getMessage()));
+            }
+            if (uri.getRawUserInfo() != null)
+            {
+                // the URL is shown by config --print and logged at mount: credentials in it would leak there
+                throw new ConfigException(RQBIT_URL + ": '" + withoutUserInfo(text) + "' must not carry credentials; set "
+                    + RQBIT_USER + " and " + RQBIT_PASSWORD + " (or --rqbit-password-env) instead");
             }
             if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null)
             {
-                throw new ConfigException(RQBIT_URL + ": '" + text + "' must be an http:// URL with a host, e.g. http://127.0.0.1:3030");
+                throw new ConfigException(RQBIT_URL + ": '" + withoutUserInfo(text) + "' must be an http:// URL with a host, e.g. http://127.0.0.1:3030");
             }
             if (uri.getQuery() != null || uri.getFragment() != null)
             {
-                throw new ConfigException(RQBIT_URL + ": '" + text + "' must not have a query or fragment");
+                throw new ConfigException(RQBIT_URL + ": '" + withoutUserInfo(text) + "' must not have a query or fragment");
             }
             String s = uri.toString();
             while (s.endsWith("/"))

@@ -131,4 +131,30 @@ class EngineConfigTest
             .isInstanceOf(ConfigException.class).hasMessageContaining("cache-file");
         assertThat(EngineConfig.context().set(EngineConfig.READ_AHEAD_MAX, "0").conclude().readAheadMax()).isZero();
     }
+
+    @Test
+    void shouldServeMetricsOnLoopbackByDefaultAndAcceptOffOrHostPort()
+    {
+        assertThat(EngineConfig.defaults().metricsAddress().getHostString()).isEqualTo("127.0.0.1");
+        assertThat(EngineConfig.defaults().metricsAddress().getPort()).isEqualTo(9464);
+        assertThat(EngineConfig.defaults().describe().get(EngineConfig.METRICS_ADDR)).isEqualTo("127.0.0.1:9464");
+        assertThat(EngineConfig.context().set(EngineConfig.METRICS_ADDR, "off").conclude().metricsAddress()).isNull();
+        assertThat(EngineConfig.context().set(EngineConfig.METRICS_ADDR, "off").conclude().describe())
+            .containsEntry(EngineConfig.METRICS_ADDR, "off");
+        final EngineConfig v6 = EngineConfig.context()
+            .loadEnvironment(Map.of("FUSE_ENGINE_METRICS_ADDR", "[::1]:9100")).conclude();
+        assertThat(v6.metricsAddress().getHostString()).isEqualTo("::1");
+        assertThat(v6.metricsAddress().getPort()).isEqualTo(9100);
+        assertThat(v6.describe().get(EngineConfig.METRICS_ADDR)).isEqualTo("[::1]:9100");
+    }
+
+    @Test
+    void shouldRejectMetricsAddressWithoutPortOrOutOfRangeNamingTheSetting()
+    {
+        for (final String bad : new String[] {"127.0.0.1", "127.0.0.1:99999", ":9464", "::1:9464", "host:port", "a b:1"})
+        {
+            assertThatThrownBy(() -> EngineConfig.context().set(EngineConfig.METRICS_ADDR, bad))
+                .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("metrics-addr");
+        }
+    }
 }

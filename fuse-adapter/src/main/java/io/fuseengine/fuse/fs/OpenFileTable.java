@@ -1,14 +1,15 @@
 package io.fuseengine.fuse.fs;
 
 import io.fuseengine.core.read.StreamTarget;
+import io.fuseengine.core.readahead.OpenStream;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The open files: a fixed array of slots, each holding the {@link StreamTarget} of one open file, claimed with a
- * CAS. A file handle is {@code generation << 32 | (index + 1)}: never 0, and a handle of a released slot no longer
+ * The open files: a fixed array of slots, each holding the {@link StreamTarget} of one open file (and, when reads
+ * go through the read-ahead engine, its {@link OpenStream}), claimed with a CAS. A file handle is {@code generation << 32 | (index + 1)}: never 0, and a handle of a released slot no longer
  * resolves (its generation moved on). Holding the target (not a path) means a catalog refresh that rebuilds the
  * tree, or renames the torrent's directory, does not disturb open files.
  * <p>
@@ -18,6 +19,7 @@ public final class OpenFileTable
 {
     private final int capacity;
     private final AtomicReferenceArray<StreamTarget> targets;
+    private final AtomicReferenceArray<OpenStream> streams;
     private final AtomicReferenceArray<ReadFailure> failures;
     private final AtomicIntegerArray generations;
     private final AtomicInteger hint = new AtomicInteger();
@@ -34,6 +36,7 @@ public final class OpenFileTable
         }
         this.capacity = capacity;
         this.targets = new AtomicReferenceArray<>(capacity);
+        this.streams = new AtomicReferenceArray<>(capacity);
         this.failures = new AtomicReferenceArray<>(capacity);
         this.generations = new AtomicIntegerArray(capacity);
     }
@@ -42,6 +45,21 @@ public final class OpenFileTable
      * @return a file handle (never 0), or -1 if every slot is taken.
      */
     public long open(final StreamTarget target)
+    {
+        return claim(target, null);
+    }
+
+    /**
+     * Opens a handle for a read-ahead stream (its target is {@code stream.target()}).
+     *
+     * @return a file handle (never 0), or -1 if every slot is taken.
+     */
+    public long open(final OpenStream stream)
+    {
+        return claim(stream.target(), stream);
+    }
+
+    private long claim(final StreamTarget target, final OpenStream stream)
     {
         final int start = Math.floorMod(hint.getAndIncrement(), capacity);
         for (int i = 0; i < capacity; i++)
@@ -55,6 +73,7 @@ public final class OpenFileTable
             {
                 open.incrementAndGet();
                 failures.set(index, null);
+                streams.set(index, stream);
                 final int generation = generations.get(index);
                 return ((long)generation << 32) | (index + 1);
             }
@@ -79,6 +98,22 @@ public final class OpenFileTable
     }
 
     /**
+     * Hot path: the read-ahead stream of a handle.
+     *
+     * @return the stream, or null for an unknown or released handle or one opened without a stream.
+     */
+    public OpenStream stream(final long fh)
+    {
+        final int index = (int)fh - 1;
+        if (index < 0 || index >= capacity)
+        {
+            return null;
+        }
+        final OpenStream s = streams.get(index);
+        return s != null && generations.get(index) == (int)(fh >>> 32) ? s : null;
+    }
+
+    /**
      * Releases a handle.
      *
      * @return false if the handle was not open.
@@ -97,6 +132,7 @@ public final class OpenFileTable
             return false;
         }
         failures.set(index, null);
+        streams.set(index, null);
         targets.set(index, null);
         open.decrementAndGet();
         return true;

@@ -1,9 +1,12 @@
 package io.fuseengine.fuse.fs;
 
+import io.fuseengine.core.cache.CacheFileIdentity;
 import io.fuseengine.core.errno.Errno;
 import io.fuseengine.core.read.ReadPipeline;
 import io.fuseengine.core.read.SlotLayout;
 import io.fuseengine.core.read.StreamTarget;
+import io.fuseengine.core.readahead.OpenStream;
+import io.fuseengine.core.readahead.StreamingReader;
 import io.fuseengine.fuse.tree.FsNode;
 import io.fuseengine.fuse.tree.FsTree;
 import io.fuseengine.fuse.tree.NameSanitizer;
@@ -29,17 +32,32 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
  * The read-only FUSE filesystem: answers metadata callbacks from the current {@link FsTree} snapshot (never from
- * the network) and reads through the {@link ReadPipeline}, whose transport writes straight into FUSE's reply
- * buffer. Every write-like operation answers EROFS.
+ * the network) and reads through the {@link StreamingReader} (chunk cache and read-ahead in front of the
+ * {@link ReadPipeline}) or, when built without one, straight through the pipeline. Either way bytes land in FUSE's
+ * reply buffer: copied from the cache, or written by the transport. Every write-like operation answers EROFS.
+ *
+ * <h2>A read</h2>
+ * In this order: the handle resolves (else EBADF); EOF answers 0; a torrent that left the current snapshot answers
+ * ENOENT; a range that failed through this handle less than {@link #FAILURE_MEMO_NS} ago answers the same errno
+ * again (the kernel's immediate one-page retry of a failed readahead); then the reader (a cache hit is a copy: no
+ * ring, no transport) or the pipeline. A failure is logged (one WARN line) and remembered for the memo.
+ *
+ * <h2>Open and the page cache</h2>
+ * {@link #open} sets {@code keep_cache} (the kernel keeps the file's pages across opens: torrent data never changes)
+ * unless the path was last opened bound to a different file (see {@link io.fuseengine.fuse.mount.FuseMount}); it
+ * never sets {@code direct_io}. jnr-fuse 0.5.8 mis-maps the {@code fuse_file_info} bitfields, so the bit is written
+ * into the raw int at {@link #FILE_INFO_BITS_OFFSET}.
  * <p>
- * Threads: every callback runs on a libfuse worker thread (many at once, unbounded); callbacks are lock-free,
- * never throw (a failure is logged once and answered with EIO), and only {@link #read} waits, with the pipeline's
- * deadline. {@link #read} allocates nothing of its own on success.
+ * Threads: every callback runs on a libfuse worker thread (many at once, unbounded); callbacks are lock-free except
+ * for the reader's short per-stream monitor, never throw (a failure is logged once and answered with EIO), and only
+ * {@link #read} waits, with the pipeline's deadline. {@link #read} allocates nothing of its own on success.
  */
 public final class TorrentFileSystem extends FuseStubFS
 {
@@ -55,6 +73,15 @@ public final class TorrentFileSystem extends FuseStubFS
     static final long FAILURE_MEMO_NS = TimeUnit.SECONDS.toNanos(1);
     /** Default capacity of the open-file table. */
     public static final int DEFAULT_MAX_OPEN_FILES = 1 << 16;
+    /**
+     * Byte offset of the bitfield int of libfuse 2.9's {@code struct fuse_file_info} on x86_64 (after
+     * {@code int flags}, {@code unsigned long fh_old}, {@code int writepage}); {@code fh} follows at 24.
+     */
+    public static final int FILE_INFO_BITS_OFFSET = 20;
+    /** Bit 0 of the bitfield int: {@code direct_io}. */
+    public static final int FILE_INFO_DIRECT_IO = 1;
+    /** Bit 1 of the bitfield int: {@code keep_cache}. */
+    public static final int FILE_INFO_KEEP_CACHE = 1 << 1;
 
     private static final int O_ACCMODE = 03;
     private static final int O_RDONLY = 0;
@@ -68,19 +95,46 @@ public final class TorrentFileSystem extends FuseStubFS
 
     private final Supplier<FsTree> trees;
     private final ReadPipeline pipeline;
+    private final StreamingReader reader;
     private final OpenFileTable openFiles;
     private final long uid;
     private final long gid;
+    /**
+     * The file each path was last opened as (one entry per distinct path opened since mount). Decides
+     * {@code keep_cache}: the kernel's pages of a path are only kept when they are this file's.
+     */
+    private final ConcurrentHashMap<String, CacheFileIdentity> openedAs = new ConcurrentHashMap<>();
+    private final LongAdder reads = new LongAdder();
+    private final LongAdder rebindings = new LongAdder();
 
     /**
+     * A filesystem without chunk cache or read-ahead: every read goes to the pipeline.
+     *
      * @param trees     the current snapshot (e.g. {@code catalog::tree}); called on every callback, must not block.
      * @param pipeline  the read path.
      * @param openFiles the open-file table.
      */
     public TorrentFileSystem(final Supplier<FsTree> trees, final ReadPipeline pipeline, final OpenFileTable openFiles)
     {
+        this(trees, pipeline, null, openFiles);
+    }
+
+    /**
+     * @param trees     the current snapshot (e.g. {@code catalog::tree}); called on every callback, must not block.
+     * @param pipeline  the pipeline the reader reads through.
+     * @param reader    the read path (chunk cache, read-ahead), or null to read straight through the pipeline.
+     *                  Stays the caller's: this class opens and closes streams, never the reader.
+     * @param openFiles the open-file table.
+     */
+    public TorrentFileSystem(
+        final Supplier<FsTree> trees,
+        final ReadPipeline pipeline,
+        final StreamingReader reader,
+        final OpenFileTable openFiles)
+    {
         this.trees = Objects.requireNonNull(trees, "trees");
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+        this.reader = reader;
         this.openFiles = Objects.requireNonNull(openFiles, "openFiles");
         this.uid = processId("unix:uid");
         this.gid = processId("unix:gid");
@@ -101,6 +155,24 @@ public final class TorrentFileSystem extends FuseStubFS
     public OpenFileTable openFiles()
     {
         return openFiles;
+    }
+
+    /** @return the read path in front of the pipeline, or null if reads go straight to it. */
+    public StreamingReader reader()
+    {
+        return reader;
+    }
+
+    /** @return {@code read} callbacks so far (the kernel's page cache answers the others without one). */
+    public long reads()
+    {
+        return reads.sum();
+    }
+
+    /** @return opens that dropped the kernel's cached pages because the path had been bound to another file. */
+    public long rebindings()
+    {
+        return rebindings.sum();
     }
 
     // ---------------------------------------------------------------------------------------------- metadata
@@ -302,13 +374,27 @@ public final class TorrentFileSystem extends FuseStubFS
             {
                 return -Errno.EISDIR;
             }
-            final long fh = openFiles.open(node.target());
+            final OpenStream stream = reader == null ? null
+                : reader.open(node.target(), node.cacheIdentity(), node.isMedia());
+            final long fh = stream == null ? openFiles.open(node.target()) : openFiles.open(stream);
             if (fh < 0)
             {
+                if (stream != null)
+                {
+                    reader.close(stream);
+                }
                 LOG.warn("open of {} refused: {} files already open: {}", node.target(), openFiles.capacity(), Errno.name(Errno.ENFILE));
                 return -Errno.ENFILE;
             }
             fi.fh.set(fh);
+            final CacheFileIdentity before = openedAs.put(path, node.cacheIdentity());
+            final boolean sameFile = before == null || before.equals(node.cacheIdentity());
+            if (!sameFile)
+            {
+                rebindings.increment();
+                LOG.info("{} now names {} (was {}): dropping its cached pages", path, node.target(), before);
+            }
+            setCacheBits(Struct.getMemory(fi), sameFile);
             return 0;
         }
         catch (final Throwable t)
@@ -325,11 +411,13 @@ public final class TorrentFileSystem extends FuseStubFS
     @Override
     public int read(final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
     {
+        reads.increment();
         StreamTarget target = null;
         try
         {
             final long fh = fi.fh.get();
-            target = openFiles.target(fh);
+            final OpenStream stream = reader == null ? null : openFiles.stream(fh);
+            target = reader == null ? openFiles.target(fh) : stream == null ? null : stream.target();
             if (target == null)
             {
                 LOG.warn("read of {} at offset {} with unknown file handle: {}", path, offset, Errno.name(Errno.EBADF));
@@ -355,7 +443,9 @@ public final class TorrentFileSystem extends FuseStubFS
                 return -recent.errno();
             }
             final int length = (int)Math.min(size, SlotLayout.MAX_READ_LENGTH);
-            final int result = pipeline.read(target, offset, length, buf.address());
+            final int result = stream == null
+                ? pipeline.read(target, offset, length, buf.address())
+                : reader.read(stream, offset, length, buf.address());
             if (result < 0)
             {
                 openFiles.recordFailure(fh, offset, length, -result, System.nanoTime());
@@ -375,7 +465,12 @@ public final class TorrentFileSystem extends FuseStubFS
     {
         try
         {
-            openFiles.release(fi.fh.get());
+            final long fh = fi.fh.get();
+            final OpenStream stream = reader == null ? null : openFiles.stream(fh);
+            if (openFiles.release(fh) && stream != null)
+            {
+                reader.close(stream);
+            }
             return 0;
         }
         catch (final Throwable t)
@@ -498,6 +593,16 @@ public final class TorrentFileSystem extends FuseStubFS
     public int fallocate(final String path, final int mode, @off_t final long off, @off_t final long length, final FuseFileInfo fi)
     {
         return -Errno.EROFS;
+    }
+
+    /**
+     * Sets (or clears) {@code keep_cache} and clears {@code direct_io} in a {@code fuse_file_info}, leaving its
+     * other bits alone.
+     */
+    static void setCacheBits(final Pointer fileInfo, final boolean keepCache)
+    {
+        final int bits = fileInfo.getInt(FILE_INFO_BITS_OFFSET) & ~FILE_INFO_DIRECT_IO;
+        fileInfo.putInt(FILE_INFO_BITS_OFFSET, keepCache ? bits | FILE_INFO_KEEP_CACHE : bits & ~FILE_INFO_KEEP_CACHE);
     }
 
     private static int failed(final String op, final String path, final Throwable t)

@@ -23,9 +23,32 @@ import java.util.stream.Stream;
  * must exist, be an empty directory and not be a live mount; a stale mount left by a killed process ("Transport
  * endpoint is not connected") is cleared with {@code fusermount -u -z} first.
  * <p>
- * Options: {@code ro,fsname=fuse-engine,subtype=fuse-engine,default_permissions,max_read=131072,use_ino}, plus
- * {@code allow_other} when configured and the configured extra options. ({@code use_ino} makes the kernel report
- * the catalog's stable inode numbers instead of libfuse's own counters.)
+ * Options: {@code ro,fsname=fuse-engine,subtype=fuse-engine,default_permissions,max_read=131072,use_ino,
+ * entry_timeout=60,attr_timeout=60,negative_timeout=5}, plus {@code allow_other} when configured and the configured
+ * extra options (appended last, so they override ours). {@code use_ino} makes the kernel report the catalog's stable
+ * inode numbers instead of libfuse's own counters. No {@code direct_io}: reads go through the page cache.
+ *
+ * <h2>Caching torrent data in the kernel</h2>
+ * The bytes of a file (info hash, file index) never change, so the kernel may keep them:
+ * <ul>
+ *   <li><b>Page cache across opens</b>: {@link io.fuseengine.fuse.fs.TorrentFileSystem#open} sets
+ *   {@code keep_cache} itself, on every open <em>except</em> the first open of a path after the path was bound to a
+ *   different file (a torrent removed and its name taken over by another one's {@code " (2)"} sibling). That open
+ *   drops the kernel's pages of the old file. The {@code kernel_cache} mount option would set {@code keep_cache}
+ *   unconditionally and serve the old file's pages under the new binding (same libfuse node, same size: wrong
+ *   bytes), so it is deliberately not among the defaults (a user may still add it with {@code -o}).</li>
+ *   <li><b>entry_timeout = attr_timeout = 60 s</b>: the libfuse 2 high-level API has one entry timeout for every
+ *   node, so directories cannot get a shorter one than files. A forgotten torrent still vanishes at once from
+ *   {@code readdir} (never cached by libfuse 2) and from {@code open} (resolved against the current tree on every
+ *   call); only a {@code stat} of a path the kernel looked up in the last minute can still succeed, for at most
+ *   60 s. In exchange a library rescan within a minute costs no lookup callbacks (each costs ~30–300 µs through
+ *   jffi). Longer (3600 s) would keep a removed torrent stat-able, and a rebound path's old size, for an hour.</li>
+ *   <li><b>negative_timeout = 5 s</b>: a scanner probing absent names (sidecar subtitles, artwork) asks once per
+ *   5 s instead of on every probe; a new torrent is listed by {@code readdir} at the refresh that finds it, and a
+ *   {@code stat} of its path made just before it appeared answers ENOENT for at most 5 s more.</li>
+ * </ul>
+ * With {@code -o x-fuse-engine.read-ahead-kb=N} (CLI {@code --raise-read-ahead-kb N}), the mount's kernel read-ahead
+ * is raised after mounting ({@link KernelReadAhead}).
  * <p>
  * Threads: {@link #mount} and {@link #close} are called by the thread that owns the engine (start/stop);
  * {@link #close} is idempotent and thread-safe.
@@ -36,6 +59,18 @@ public final class FuseMount implements AutoCloseable
     /** How long mounting may take to show up in mountinfo, and unmounting to disappear from it. */
     static final long SETTLE_NS = TimeUnit.SECONDS.toNanos(5);
     public static final String FS_NAME = "fuse-engine";
+    /** Kernel dentry cache lifetime (see the class comment for the choice). */
+    public static final int ENTRY_TIMEOUT_SECONDS = 60;
+    /** Kernel attribute cache lifetime: as long as the entry's, a rebound path's size is stale no longer. */
+    public static final int ATTR_TIMEOUT_SECONDS = 60;
+    /** Kernel cache lifetime of "no such name". */
+    public static final int NEGATIVE_TIMEOUT_SECONDS = 5;
+    /**
+     * Our own mount option (the {@code x-} prefix marks options meant for userspace, as in fstab): as root, set the
+     * mount's kernel {@code read_ahead_kb} to the value after mounting ({@link KernelReadAhead}). Never passed to
+     * libfuse, which would refuse it. The last one given wins; 0 leaves the kernel's default.
+     */
+    public static final String READ_AHEAD_KB_OPTION = "x-fuse-engine.read-ahead-kb";
 
     private final AbstractFuseFS fs;
     private final Path mountPoint;
@@ -82,6 +117,7 @@ public final class FuseMount implements AutoCloseable
                 Charset.defaultCharset());
         }
 
+        final int readAheadKb = readAheadKb(config);
         final String options = String.join(",", options(config));
         try
         {
@@ -101,6 +137,7 @@ public final class FuseMount implements AutoCloseable
             throw new MountException("mount of " + path + " did not appear in /proc/self/mountinfo within 5 s");
         }
         LOG.info("mounted {} read-only (-o {})", path, options);
+        KernelReadAhead.raise(path, readAheadKb);
         return mount;
     }
 
@@ -110,19 +147,51 @@ public final class FuseMount implements AutoCloseable
     public static List<String> options(final EngineConfig config)
     {
         final List<String> o = new ArrayList<>(List.of(
-            "ro", "fsname=" + FS_NAME, "subtype=" + FS_NAME, "default_permissions", "max_read=131072", "use_ino"));
+            "ro", "fsname=" + FS_NAME, "subtype=" + FS_NAME, "default_permissions", "max_read=131072", "use_ino",
+            "entry_timeout=" + ENTRY_TIMEOUT_SECONDS, "attr_timeout=" + ATTR_TIMEOUT_SECONDS,
+            "negative_timeout=" + NEGATIVE_TIMEOUT_SECONDS));
         if (config.allowOther())
         {
             o.add("allow_other");
         }
         for (final String extra : config.fuseOptions())
         {
-            if (!o.contains(extra))
+            if (!o.contains(extra) && !extra.startsWith(READ_AHEAD_KB_OPTION + "="))
             {
                 o.add(extra);
             }
         }
         return o;
+    }
+
+    /**
+     * @return the value of the last {@link #READ_AHEAD_KB_OPTION} among the configured options, 0 if none.
+     * @throws MountException if it is not a number in [0, {@link KernelReadAhead#MAX_KB}].
+     */
+    public static int readAheadKb(final EngineConfig config)
+    {
+        int kb = 0;
+        for (final String extra : config.fuseOptions())
+        {
+            if (extra.startsWith(READ_AHEAD_KB_OPTION + "="))
+            {
+                final String v = extra.substring(READ_AHEAD_KB_OPTION.length() + 1).trim();
+                try
+                {
+                    kb = Integer.parseInt(v);
+                }
+                catch (final NumberFormatException ex)
+                {
+                    kb = -1;
+                }
+                if (kb < 0 || kb > KernelReadAhead.MAX_KB)
+                {
+                    throw new MountException(READ_AHEAD_KB_OPTION + " must be a number of KiB in [0, "
+                        + KernelReadAhead.MAX_KB + "]: " + v);
+                }
+            }
+        }
+        return kb;
     }
 
     /**

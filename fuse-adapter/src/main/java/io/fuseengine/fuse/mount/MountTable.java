@@ -26,9 +26,15 @@ public final class MountTable
      * @param mountPoint absolute path, octal escapes decoded.
      * @param fsType     e.g. {@code fuse.fuse-engine}.
      * @param source     e.g. {@code fuse-engine}.
+     * @param device     the mount's device number as {@code major:minor} (e.g. {@code 0:52}), the name of its
+     *                   {@code /sys/class/bdi} entry; empty if unknown.
      */
-    public record Entry(String mountPoint, String fsType, String source)
+    public record Entry(String mountPoint, String fsType, String source, String device)
     {
+        public Entry(final String mountPoint, final String fsType, final String source)
+        {
+            this(mountPoint, fsType, source, "");
+        }
     }
 
     /**
@@ -95,7 +101,7 @@ public final class MountTable
             {
                 continue;
             }
-            out.add(new Entry(unescape(f[4]), unescape(f[dash + 1]), unescape(f[dash + 2])));
+            out.add(new Entry(unescape(f[4]), unescape(f[dash + 1]), unescape(f[dash + 2]), f[2]));
         }
         return out;
     }

@@ -1,13 +1,16 @@
 package io.fuseengine.fuse.tree;
 
+import io.fuseengine.core.cache.CacheFileIdentity;
 import io.fuseengine.core.read.StreamTarget;
+import io.fuseengine.core.readahead.StreamingReader;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
  * One immutable entry of the mounted tree: a directory or a read-only file. File nodes carry the pre-built
- * {@link StreamTarget} every read of that file uses.
+ * {@link StreamTarget} every read of that file uses, its chunk-cache identity (built once here, so {@code open}
+ * never parses the info hash) and whether its name is a media file's (probe prefetch of head and tail).
  * <p>
  * Threads: immutable; shared by any number of FUSE threads and successive {@link FsTree} snapshots.
  */
@@ -31,6 +34,8 @@ public final class FsNode
     private final int nlink;
     private final FsNode[] children;
     private final StreamTarget target;
+    private final CacheFileIdentity cacheIdentity;
+    private final boolean media;
 
     private FsNode(
         final long inode,
@@ -40,7 +45,9 @@ public final class FsNode
         final long mtimeSeconds,
         final int nlink,
         final FsNode[] children,
-        final StreamTarget target)
+        final StreamTarget target,
+        final CacheFileIdentity cacheIdentity,
+        final boolean media)
     {
         this.inode = inode;
         this.name = Objects.requireNonNull(name, "name");
@@ -53,6 +60,8 @@ public final class FsNode
         this.nlink = nlink;
         this.children = children;
         this.target = target;
+        this.cacheIdentity = cacheIdentity;
+        this.media = media;
     }
 
     /**
@@ -68,12 +77,14 @@ public final class FsNode
                 subdirs++;
             }
         }
-        return new FsNode(inode, name, true, DIR_SIZE, mtimeSeconds, 2 + subdirs, children, null);
+        return new FsNode(inode, name, true, DIR_SIZE, mtimeSeconds, 2 + subdirs, children, null, null, false);
     }
 
     public static FsNode file(final long inode, final String name, final long mtimeSeconds, final StreamTarget target)
     {
-        return new FsNode(inode, name, false, target.length(), mtimeSeconds, 1, NO_CHILDREN, Objects.requireNonNull(target));
+        Objects.requireNonNull(target, "target");
+        return new FsNode(inode, name, false, target.length(), mtimeSeconds, 1, NO_CHILDREN, target,
+            CacheFileIdentity.of(target), StreamingReader.isMediaName(name));
     }
 
     /**
@@ -81,7 +92,8 @@ public final class FsNode
      */
     public FsNode renamed(final String newName)
     {
-        return newName.equals(name) ? this : new FsNode(inode, newName, directory, size, mtimeSeconds, nlink, children, target);
+        return newName.equals(name) ? this : new FsNode(inode, newName, directory, size, mtimeSeconds, nlink, children, target,
+            cacheIdentity, media);
     }
 
     public long inode()
@@ -144,6 +156,22 @@ public final class FsNode
     public StreamTarget target()
     {
         return target;
+    }
+
+    /**
+     * @return the chunk-cache identity of a file (the same instance for the node's lifetime), null for a directory.
+     */
+    public CacheFileIdentity cacheIdentity()
+    {
+        return cacheIdentity;
+    }
+
+    /**
+     * @return true for a file whose name is a media container's or audio file's ({@link StreamingReader#isMediaName}).
+     */
+    public boolean isMedia()
+    {
+        return media;
     }
 
     @Override

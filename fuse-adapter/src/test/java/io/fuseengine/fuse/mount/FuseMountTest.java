@@ -183,9 +183,29 @@ class FuseMountTest
     void optionsAreReadOnlyAndIncludeAllowOtherOnlyWhenConfigured()
     {
         assertThat(FuseMount.options(EngineConfig.defaults()))
-            .containsExactly("ro", "fsname=fuse-engine", "subtype=fuse-engine", "default_permissions", "max_read=131072", "use_ino");
+            .containsExactly("ro", "fsname=fuse-engine", "subtype=fuse-engine", "default_permissions", "max_read=131072", "use_ino",
+                "entry_timeout=60", "attr_timeout=60", "negative_timeout=5");
         final EngineConfig c = EngineConfig.context().allowOther(true).fuseOption("kernel_cache,ro").conclude();
         assertThat(FuseMount.options(c)).contains("allow_other", "kernel_cache").containsOnlyOnce("ro");
+    }
+
+    @Test
+    void defaultOptionsCacheInTheKernelButNeverBypassThePageCache()
+    {
+        assertThat(FuseMount.options(EngineConfig.defaults()))
+            .noneMatch(o -> o.equals("direct_io") || o.equals("kernel_cache") || o.startsWith("negative_timeout=0"));
+    }
+
+    @Test
+    void readAheadOptionIsOursAndNeverReachesLibfuse()
+    {
+        final EngineConfig c = EngineConfig.context()
+            .fuseOption(FuseMount.READ_AHEAD_KB_OPTION + "=512").fuseOption(FuseMount.READ_AHEAD_KB_OPTION + "=1024").conclude();
+        assertThat(FuseMount.readAheadKb(c)).isEqualTo(1024);
+        assertThat(FuseMount.options(c)).noneMatch(o -> o.startsWith("x-"));
+        assertThat(FuseMount.readAheadKb(EngineConfig.defaults())).isZero();
+        final EngineConfig bad = EngineConfig.context().fuseOption(FuseMount.READ_AHEAD_KB_OPTION + "=lots").conclude();
+        assertThatThrownBy(() -> FuseMount.readAheadKb(bad)).isInstanceOf(MountException.class).hasMessageContaining("lots");
     }
 
     @Test

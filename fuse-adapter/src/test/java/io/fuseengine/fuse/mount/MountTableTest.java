@@ -20,7 +20,9 @@ class MountTableTest
         assertThat(e.get(0).mountPoint()).isEqualTo("/mnt/with space");
         assertThat(e.get(0).fsType()).isEqualTo("fuse.fuse-engine");
         assertThat(e.get(0).source()).isEqualTo("fuse-engine");
+        assertThat(e.get(0).device()).isEqualTo("98:0");
         assertThat(e.get(1).mountPoint()).isEqualTo("/");
+        assertThat(e.get(1).device()).isEqualTo("0:22");
     }
 
     @Test

@@ -1,0 +1,220 @@
+package io.fuseengine.app.ops;
+
+import io.fuseengine.core.cache.ChunkCache;
+import io.fuseengine.core.errno.Errno;
+import io.fuseengine.core.read.ReadPipeline;
+import io.fuseengine.core.readahead.StreamingReader;
+import io.fuseengine.fuse.catalog.TorrentCatalog;
+import io.fuseengine.transport.NettyRangeTransport;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The engine's Prometheus metrics. Nothing is counted twice: every meter reads a counter the engine already keeps
+ * (read pipeline, transport, catalog, cache), sampled when {@code /metrics} is scraped. The one meter that needs a
+ * hook in the read path is {@link #readLatency()}; until the FUSE read calls {@link #recordRead} it stays at zero.
+ * <p>
+ * Names (Prometheus form), all prefixed {@code fuse_engine_}: see {@link #NAMES}.
+ * <p>
+ * Threads: bind from the owning thread before serving; {@link #scrape} and {@link #recordRead} from any thread.
+ */
+public final class EngineMetrics implements AutoCloseable
+{
+    /** Prometheus names this class exports once bound (cache and read-ahead ones only with a cache). */
+    public static final List<String> NAMES = List.of(
+        "fuse_engine_reads_total", "fuse_engine_read_errors_total", "fuse_engine_read_timeouts_total",
+        "fuse_engine_reads_rejected_total", "fuse_engine_reads_in_flight", "fuse_engine_read_slots",
+        "fuse_engine_ring_backlog", "fuse_engine_read_latency_seconds",
+        "fuse_engine_transport_requests_total", "fuse_engine_transport_bytes_total",
+        "fuse_engine_transport_timeouts_total", "fuse_engine_transport_dropped_total",
+        "fuse_engine_transport_errors_total", "fuse_engine_transport_connections_opened_total",
+        "fuse_engine_transport_connections_open", "fuse_engine_transport_queued_requests",
+        "fuse_engine_transport_legacy_mode", "fuse_engine_torrents", "fuse_engine_catalog_refreshes_total",
+        "fuse_engine_catalog_failures_total", "fuse_engine_rqbit_reachable");
+
+    /** Names exported by {@link #bindCache} and {@link #bindReadAhead}. */
+    public static final List<String> CACHE_NAMES = List.of(
+        "fuse_engine_cache_hits_total", "fuse_engine_cache_misses_total", "fuse_engine_cache_lookup_hits_total",
+        "fuse_engine_cache_lookup_misses_total", "fuse_engine_cache_evictions_total",
+        "fuse_engine_cache_fetched_bytes_total", "fuse_engine_cache_rejected_puts_total",
+        "fuse_engine_cache_resident_bytes", "fuse_engine_cache_resident_chunks", "fuse_engine_readahead_bytes_total",
+        "fuse_engine_readahead_wasted_total", "fuse_engine_readahead_cancellations_total",
+        "fuse_engine_readahead_fetch_failures_total", "fuse_engine_readahead_chunks_in_flight");
+
+    /** errnos the transport's error counter is broken down by (the ones it can produce). */
+    static final int[] TRANSPORT_ERRNOS = {
+        Errno.EIO, Errno.ETIMEDOUT, Errno.ECONNREFUSED, Errno.EACCES, Errno.ENOENT, Errno.EINVAL, Errno.ECANCELED,
+        Errno.EAGAIN, Errno.ENOMEM, Errno.EBUSY};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Strong references to everything sampled (Micrometer holds function meters' objects weakly). */
+    private final List<Object> bound = new ArrayList<>();
+    private final Timer readLatency;
+
+    public EngineMetrics()
+    {
+        readLatency = Timer.builder("fuse.engine.read.latency")
+            .description("Latency of FUSE reads, from the kernel's request to the reply")
+            .publishPercentiles(0.5, 0.9, 0.99)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(50_000))
+            .maximumExpectedValue(Duration.ofMinutes(2))
+            .register(registry);
+    }
+
+    /** Reads, errors, timeouts and rejections of the read pipeline; reads in flight; ring backlog. */
+    public EngineMetrics bindPipeline(final ReadPipeline pipeline)
+    {
+        bound.add(pipeline);
+        counter("fuse.engine.reads", "Reads submitted to the read pipeline", pipeline, ReadPipeline::reads);
+        counter("fuse.engine.read.errors", "Reads that failed with an errno", pipeline, ReadPipeline::errors);
+        counter("fuse.engine.read.timeouts", "Reads that missed their deadline (ETIMEDOUT)", pipeline,
+            ReadPipeline::timeouts);
+        counter("fuse.engine.reads.rejected", "Reads refused because every read slot was busy", pipeline,
+            ReadPipeline::rejected);
+        gauge("fuse.engine.reads.in.flight", "Read slots in use", pipeline, p -> p.slots().inUse());
+        gauge("fuse.engine.read.slots", "Read slots in all", pipeline, p -> p.slots().slotCount());
+        gauge("fuse.engine.ring.backlog", "Reads published to the ring and not yet taken by the transport", pipeline,
+            p -> p.ring().backlog());
+        return this;
+    }
+
+    /** Requests, bytes, timeouts, errors by errno, connections and queue of the HTTP transport. */
+    public EngineMetrics bindTransport(final NettyRangeTransport transport)
+    {
+        bound.add(transport);
+        counter("fuse.engine.transport.requests", "HTTP range requests sent to rqbit (re-issues included)", transport,
+            NettyRangeTransport::requestsSent);
+        counter("fuse.engine.transport.bytes", "Body bytes received from rqbit into readers' buffers", transport,
+            NettyRangeTransport::bytesReceived);
+        counter("fuse.engine.transport.timeouts", "Range requests failed by their deadline", transport,
+            NettyRangeTransport::timeouts);
+        counter("fuse.engine.transport.dropped", "Range requests dropped because their reader had left", transport,
+            NettyRangeTransport::dropped);
+        counter("fuse.engine.transport.connections.opened", "Connections to rqbit opened so far", transport,
+            NettyRangeTransport::connectionsOpened);
+        for (final int errno : TRANSPORT_ERRNOS)
+        {
+            FunctionCounter.builder("fuse.engine.transport.errors", transport, t -> t.errors(errno))
+                .description("Range requests failed, by errno")
+                .tag("errno", Errno.name(errno))
+                .register(registry);
+        }
+        gauge("fuse.engine.transport.connections.open", "Connections to rqbit open or connecting", transport,
+            NettyRangeTransport::openConnections);
+        gauge("fuse.engine.transport.queued.requests", "Range requests waiting for a connection", transport,
+            NettyRangeTransport::queuedRequests);
+        gauge("fuse.engine.transport.legacy.mode", "1 once rqbit was found to ignore bounded ranges (older than v9)",
+            transport, t -> t.legacyMode() ? 1 : 0);
+        return this;
+    }
+
+    /** Torrents served, refreshes, failures, and whether rqbit answered the last refresh. */
+    public EngineMetrics bindCatalog(final TorrentCatalog catalog)
+    {
+        bound.add(catalog);
+        gauge("fuse.engine.torrents", "Torrents in the mounted tree", catalog, c -> c.tree().torrentCount());
+        counter("fuse.engine.catalog.refreshes", "Torrent list refreshes", catalog, TorrentCatalog::refreshCount);
+        counter("fuse.engine.catalog.failures", "Torrent list refreshes that failed", catalog,
+            TorrentCatalog::failureCount);
+        gauge("fuse.engine.rqbit.reachable", "1 if rqbit answered the last refresh", catalog,
+            c -> c.backendReachable() ? 1 : 0);
+        return this;
+    }
+
+    /** Hits, misses, evictions and residency of the chunk cache. */
+    public EngineMetrics bindCache(final ChunkCache cache)
+    {
+        bound.add(cache);
+        counter("fuse.engine.cache.lookup.hits", "Chunk lookups found resident", cache, ChunkCache::hits);
+        counter("fuse.engine.cache.lookup.misses", "Chunk lookups not resident", cache, ChunkCache::misses);
+        counter("fuse.engine.cache.evictions", "Chunks evicted", cache, ChunkCache::evictions);
+        counter("fuse.engine.cache.fetched.bytes", "Bytes fetched from rqbit into the cache (whole chunks)", cache,
+            ChunkCache::bytesInserted);
+        counter("fuse.engine.cache.rejected.puts", "Chunks the cache refused to store", cache,
+            ChunkCache::rejectedPuts);
+        gauge("fuse.engine.cache.resident.bytes", "Bytes of resident chunks", cache, ChunkCache::residentBytes);
+        gauge("fuse.engine.cache.resident.chunks", "Resident chunks", cache, ChunkCache::residentChunks);
+        return this;
+    }
+
+    /** Cache hits and misses as readers see them, and read-ahead, of the streaming reader. */
+    public EngineMetrics bindReadAhead(final StreamingReader reader)
+    {
+        bound.add(reader);
+        counter("fuse.engine.cache.hits", "Reads served entirely from the chunk cache on arrival", reader,
+            StreamingReader::hits);
+        counter("fuse.engine.cache.misses", "Reads not entirely resident on arrival", reader, StreamingReader::misses);
+        counter("fuse.engine.readahead.cancellations", "Read-ahead fetches cancelled by a seek or a close", reader,
+            StreamingReader::cancellations);
+        counter("fuse.engine.readahead.bytes", "Bytes fetched ahead of readers", reader,
+            StreamingReader::readAheadBytes);
+        counter("fuse.engine.readahead.wasted", "Read-ahead chunks evicted or dropped unread", reader,
+            StreamingReader::readAheadWasted);
+        counter("fuse.engine.readahead.fetch.failures", "Chunk fetches that failed", reader,
+            StreamingReader::failedFetches);
+        gauge("fuse.engine.readahead.chunks.in.flight", "Chunks being fetched", reader,
+            StreamingReader::inFlightChunks);
+        return this;
+    }
+
+    /** The read-latency timer (seconds, with p50/p90/p99 and a histogram). */
+    public Timer readLatency()
+    {
+        return readLatency;
+    }
+
+    /**
+     * Records one FUSE read; meant to be called once per read by the read path.
+     *
+     * @param nanos time from the kernel's request to the reply.
+     */
+    public void recordRead(final long nanos)
+    {
+        readLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** @return every metric in the Prometheus text format (version 0.0.4). */
+    public String scrape()
+    {
+        return registry.scrape();
+    }
+
+    public PrometheusMeterRegistry registry()
+    {
+        return registry;
+    }
+
+    @Override
+    public void close()
+    {
+        registry.close();
+        bound.clear();
+    }
+
+    private <T> void counter(final String name, final String help, final T obj, final ToDoubleFunction<T> f)
+    {
+        FunctionCounter.builder(name, obj, f).description(help).register(registry);
+    }
+
+    private <T> void gauge(final String name, final String help, final T obj, final ToDoubleFunction<T> f)
+    {
+        Gauge.builder(name, obj, f).description(help).strongReference(true).register(registry);
+    }
+
+    @Override
+    public String toString()
+    {
+        return String.format(Locale.ROOT, "EngineMetrics[%d meters]", registry.getMeters().size());
+    }
+}
