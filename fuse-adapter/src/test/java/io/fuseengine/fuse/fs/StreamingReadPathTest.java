@@ -62,7 +62,8 @@ class StreamingReadPathTest
     private void mountTree(final int torrent)
     {
         tree = new AtomicReference<>(treeOf(torrent));
-        reader = new StreamingReader(pipeline, cache, ReadAheadConfig.builder().fetchers(1).readAheadMax(4L * CHUNK).build());
+        // no fetcher threads: every backend request is made by the calling test thread, so request counts are exact
+        reader = new StreamingReader(pipeline, cache, ReadAheadConfig.builder().fetchers(0).readAheadMax(4L * CHUNK).build());
         fs = new TorrentFileSystem(tree::get, pipeline, reader, new OpenFileTable(16));
     }
 
