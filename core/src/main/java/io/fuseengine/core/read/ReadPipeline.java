@@ -28,6 +28,7 @@ public final class ReadPipeline implements AutoCloseable
     private final LongAdder errors = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder rejected = new LongAdder();
+    private final LongAdder cancelled = new LongAdder();
 
     /**
      * @param slotCount     reads in flight at most (power of two).
@@ -143,6 +144,11 @@ public final class ReadPipeline implements AutoCloseable
         final int result = slots.await(slot, ticketGeneration(ticket), deadlineNanos);
         if (result < 0)
         {
+            if (result == -Errno.ECANCELED)
+            {
+                cancelled.increment(); // read-ahead dropped on purpose: not an error an operator should see
+                return result;
+            }
             errors.increment();
             if (result == -Errno.ETIMEDOUT)
             {
@@ -254,6 +260,14 @@ public final class ReadPipeline implements AutoCloseable
     public long rejected()
     {
         return rejected.sum();
+    }
+
+    /**
+     * @return requests ended by {@link #cancel} with ECANCELED (abandoned read-ahead); not counted in {@link #errors}.
+     */
+    public long cancelled()
+    {
+        return cancelled.sum();
     }
 
     @Override
