@@ -71,6 +71,15 @@ final class ConfigOptions
     @Option(names = "--allow-other", description = "Let other users read the mount (needs user_allow_other in /etc/fuse.conf when not root).")
     boolean allowOther;
 
+    @Option(names = "--no-remove",
+        description = "Refuse rmdir/unlink of a torrent through the mount (EROFS) and mount with the kernel's ro flag. "
+            + "By default removing a torrent's top-level entry makes rqbit forget it, keeping its files (allow-remove=true).")
+    boolean noRemove;
+
+    @Option(names = "--metrics-addr", paramLabel = "HOST:PORT",
+        description = "Where the Prometheus endpoint (/metrics) listens, or 'off' (default 127.0.0.1:9464).")
+    String metricsAddr;
+
     @Option(names = "-o", paramLabel = "OPTIONS", description = "Extra FUSE mount options, comma-separated (repeatable).")
     List<String> fuseOptions = new ArrayList<>();
 
@@ -153,6 +162,14 @@ final class ConfigOptions
         if (allowOther)
         {
             c.allowOther(true);
+        }
+        if (noRemove)
+        {
+            c.allowRemove(false);
+        }
+        if (metricsAddr != null)
+        {
+            c.set(EngineConfig.METRICS_ADDR, metricsAddr);
         }
         for (final String o : fuseOptions)
         {

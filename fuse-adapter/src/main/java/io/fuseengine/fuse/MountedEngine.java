@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.LongConsumer;
 
 /**
  * The running engine as the CLI sees it: a read pipeline over the given transport, the chunk cache and the
@@ -117,6 +118,7 @@ public final class MountedEngine implements AutoCloseable
             catalog.start();
             final TorrentFileSystem fs = new TorrentFileSystem(
                 catalog::tree, pipeline, reader, new OpenFileTable(TorrentFileSystem.DEFAULT_MAX_OPEN_FILES));
+            fs.torrentControl(catalog, config.allowRemove());
             final FuseMount mount = FuseMount.mount(fs, mountPoint, config);
             LOG.info("fuse-engine serving {} torrents from {} at {}", catalog.tree().torrentCount(), config.rqbitUrl(),
                 mount.mountPoint());
@@ -242,6 +244,15 @@ public final class MountedEngine implements AutoCloseable
     public long readAheadCancellations()
     {
         return reader.cancellations();
+    }
+
+    /**
+     * Any thread: observer of every FUSE read's duration in nanoseconds, called on the FUSE thread right after
+     * the read (must be quick and allocation-free, e.g. a latency histogram); null for none.
+     */
+    public void readObserver(final LongConsumer observer)
+    {
+        fileSystem.readObserver(observer);
     }
 
     public Path mountPoint()

@@ -5,6 +5,7 @@ import io.fuseengine.core.errno.Errno;
 import io.fuseengine.core.meta.MetadataException;
 import io.fuseengine.core.meta.RqbitMetadata;
 import io.fuseengine.core.meta.TorrentDetails;
+import io.fuseengine.core.meta.TorrentProgress;
 import io.fuseengine.core.meta.TorrentSummary;
 import io.fuseengine.core.read.StreamTarget;
 import org.slf4j.Logger;
@@ -152,11 +153,21 @@ public final class RqbitHttpMetadata implements RqbitMetadata
     }
 
     /**
+     * {@link #stats} reduced to what the mount shows.
+     */
+    @Override
+    public TorrentProgress progress(final String infoHash) throws MetadataException
+    {
+        return stats(infoHash).toProgress();
+    }
+
+    /**
      * {@code POST /torrents/{infoHash}/forget}: removes the torrent from rqbit's session, keeping its files.
      *
      * @return true if rqbit forgot it; false if rqbit did not know it (rqbit answers 500 for an unknown id, or 404).
      * @throws MetadataException unreachable, timed out, refused (EACCES) or any other failure.
      */
+    @Override
     public boolean forget(final String infoHash) throws MetadataException
     {
         final String path = "/torrents/" + checkInfoHash(infoHash) + "/forget";

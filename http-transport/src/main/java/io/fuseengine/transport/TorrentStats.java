@@ -40,6 +40,12 @@ public record TorrentStats(
         return fileProgress.clone();
     }
 
+    /** @return the part the mount shows (state, progress, per-file progress). */
+    public io.fuseengine.core.meta.TorrentProgress toProgress()
+    {
+        return new io.fuseengine.core.meta.TorrentProgress(state, progressBytes, totalBytes, finished, fileProgress.clone());
+    }
+
     /** @return true if the torrent is serving (pieces it lacks will arrive). */
     public boolean live()
     {

@@ -22,7 +22,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * The engine's Prometheus metrics. Nothing is counted twice: every meter reads a counter the engine already keeps
  * (read pipeline, transport, catalog, cache), sampled when {@code /metrics} is scraped. The one meter that needs a
- * hook in the read path is {@link #readLatency()}; until the FUSE read calls {@link #recordRead} it stays at zero.
+ * hook in the read path is {@link #readLatency()}, fed by {@link #recordRead}: {@link MetricsEndpoint} installs it as
+ * the engine's read observer ({@code MountedEngine#readObserver}), called after every FUSE read.
  * <p>
  * Names (Prometheus form), all prefixed {@code fuse_engine_}: see {@link #NAMES}.
  * <p>

@@ -21,6 +21,8 @@ public final class MetricsEndpoint implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
 
     private final EngineMetrics metrics;
+    /** The engine whose reads feed {@link EngineMetrics#recordRead}; the observer is removed again on close. */
+    private volatile MountedEngine engine;
     private final MetricsServer server;
 
     private MetricsEndpoint(final EngineMetrics metrics, final MetricsServer server)
@@ -58,7 +60,11 @@ public final class MetricsEndpoint implements AutoCloseable
         }
         try
         {
-            return new MetricsEndpoint(metrics, MetricsServer.start(address, metrics::scrape));
+            final MetricsEndpoint endpoint = new MetricsEndpoint(metrics, MetricsServer.start(address, metrics::scrape));
+            endpoint.engine = engine;
+            // one LongConsumer for the engine's lifetime: every FUSE read feeds the latency timer (p50/p90/p99)
+            engine.readObserver(metrics::recordRead);
+            return endpoint;
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -89,6 +95,11 @@ public final class MetricsEndpoint implements AutoCloseable
     @Override
     public void close()
     {
+        final MountedEngine e = engine;
+        if (e != null)
+        {
+            e.readObserver(null);
+        }
         server.close();
         metrics.close();
     }

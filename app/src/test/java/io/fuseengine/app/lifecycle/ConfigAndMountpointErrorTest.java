@@ -51,7 +51,7 @@ class ConfigAndMountpointErrorTest
         final String out = err.toString(StandardCharsets.UTF_8);
         originalErr.println("fuse-engine " + String.join(" ", args) + " -> " + code + ": " + out.strip());
         assertThat(code).as("exit code; stderr: %s", out).isEqualTo(2);
-        assertThat(out).as("no stack trace").doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(out).as("no stack trace").doesNotContain("\tat ");
         return out;
     }
 

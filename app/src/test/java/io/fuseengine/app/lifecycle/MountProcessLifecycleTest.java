@@ -75,11 +75,23 @@ class MountProcessLifecycleTest
 
     private CliProcess mount(final String logName, final String... extra) throws IOException
     {
+        return mount(logName, true, extra);
+    }
+
+    /** @param ownsMount false for a process expected to fail: closing it must not unmount someone else's mount. */
+    private CliProcess mount(final String logName, final boolean ownsMount, final String... extra) throws IOException
+    {
         final String[] base = {"mount", mnt.toString(), "--rqbit-url", sim.baseUrl(), "--metadata-timeout", "2s"};
         final String[] args = Arrays.copyOf(base, base.length + SMALL_CACHE.length + extra.length);
         System.arraycopy(SMALL_CACHE, 0, args, base.length, SMALL_CACHE.length);
         System.arraycopy(extra, 0, args, base.length + SMALL_CACHE.length, extra.length);
-        return CliProcess.start(tmp, logName, mnt, args);
+        return CliProcess.start(tmp, logName, ownsMount ? mnt : null, args);
+    }
+
+    /** The CLI prints "fuse-engine: mounted" once the mount is live (the kernel may serve a little earlier). */
+    private static boolean mountedLine(final CliProcess cli)
+    {
+        return cli.log().contains("fuse-engine: mounted ");
     }
 
     private void assertServes(final long pos, final int len) throws IOException
@@ -103,7 +115,7 @@ class MountProcessLifecycleTest
     {
         try (CliProcess cli = mount("sigterm.log", "--read-timeout", "60s"))
         {
-            assertThat(cli.awaitWhileAlive(40, () -> Files.exists(mnt.resolve("show/video.bin")))).as("mounted; log: %s", cli.log()).isTrue();
+            assertThat(cli.awaitWhileAlive(60, () -> mountedLine(cli) && Files.exists(mnt.resolve("show/video.bin")))).as("mounted; log: %s", cli.log()).isTrue();
             final FaultRule rule = sim.faults().inject(Fault.STALL_AFTER_HEADERS, Target.STREAMS, show.infoHash(), -1);
             final AtomicReference<Throwable> failure = new AtomicReference<>();
             final CountDownLatch done = new CountDownLatch(1);
@@ -149,7 +161,7 @@ class MountProcessLifecycleTest
         final CliProcess crashed = mount("crashed.log");
         try
         {
-            assertThat(crashed.awaitWhileAlive(40, () -> Files.exists(mnt.resolve("show/video.bin")))).as("mounted; log: %s", crashed.log()).isTrue();
+            assertThat(crashed.awaitWhileAlive(60, () -> mountedLine(crashed) && Files.exists(mnt.resolve("show/video.bin")))).as("mounted; log: %s", crashed.log()).isTrue();
             crashed.process.destroyForcibly();
             assertThat(crashed.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
         }
@@ -163,7 +175,7 @@ class MountProcessLifecycleTest
 
         try (CliProcess second = mount("second.log"))
         {
-            assertThat(second.awaitWhileAlive(40, () -> Files.exists(mnt.resolve("show/video.bin")))).as("remounted; log: %s", second.log()).isTrue();
+            assertThat(second.awaitWhileAlive(60, () -> mountedLine(second) && Files.exists(mnt.resolve("show/video.bin")))).as("remounted; log: %s", second.log()).isTrue();
             assertThat(second.log()).contains("stale mount at " + mnt);
             assertServes(3L * 1024 * 1024 + 7, 100_000);
             second.process.destroy();
@@ -178,14 +190,19 @@ class MountProcessLifecycleTest
     {
         try (CliProcess first = mount("first.log"))
         {
-            assertThat(first.awaitWhileAlive(40, () -> Files.exists(mnt.resolve("show/video.bin")))).as("mounted; log: %s", first.log()).isTrue();
-            try (CliProcess second = mount("second.log"))
+            assertThat(first.awaitWhileAlive(60, () -> mountedLine(first) && Files.exists(mnt.resolve("show/video.bin")))).as("mounted; log: %s", first.log()).isTrue();
+            try (CliProcess second = mount("second.log", false))
             {
                 assertThat(second.process.waitFor(40, TimeUnit.SECONDS)).as("second mount gave up; log: %s", second.log()).isTrue();
                 assertThat(second.process.exitValue()).as("log: %s", second.log()).isEqualTo(2);
                 assertThat(second.log()).contains("already a live mount").doesNotContain("\tat ");
             }
             assertThat(first.process.isAlive()).isTrue();
+            try (Stream<Path> s = Files.list(mnt))
+            {
+                assertThat(s.map(p -> p.getFileName().toString()).toList()).as("first mount still lists; log: %s", first.log())
+                    .containsExactly("show");
+            }
             assertServes(1024L * 1024, 200_000);
             first.process.destroy();
             assertThat(first.process.waitFor(30, TimeUnit.SECONDS)).isTrue();

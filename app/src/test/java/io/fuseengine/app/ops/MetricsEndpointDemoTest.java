@@ -76,6 +76,8 @@ class MetricsEndpointDemoTest
             }
             assertThat(metrics.sum("fuse_engine_reads_total").orElse(0)).isPositive();
             assertThat(metrics.sum("fuse_engine_transport_bytes_total").orElse(0)).isPositive();
+            assertThat(metrics.sum("fuse_engine_read_latency_seconds_count").orElse(0))
+                .as("FUSE reads feed the latency timer; log: %s", log(dir)).isPositive();
             assertThat(metrics.sum("fuse_engine_torrents").orElse(0)).isGreaterThanOrEqualTo(4);
             assertThat(metrics.labelled("fuse_engine_transport_errors_total", "errno", "ETIMEDOUT")).isPresent();
 

@@ -37,6 +37,7 @@ public final class EngineConfig
     public static final String READ_SLOTS = "read-slots";
     public static final String RING_SIZE = "ring-size";
     public static final String ALLOW_OTHER = "allow-other";
+    public static final String ALLOW_REMOVE = "allow-remove";
     public static final String FUSE_OPTIONS = "fuse-options";
     public static final String CACHE_SIZE = "cache-size";
     public static final String CACHE_CHUNK_SIZE = "cache-chunk-size";
@@ -55,8 +56,8 @@ public final class EngineConfig
     /** Every key, in the order {@code config --print} shows them. */
     public static final List<String> KEYS = List.of(
         RQBIT_URL, RQBIT_USER, RQBIT_PASSWORD, READ_TIMEOUT, METADATA_TIMEOUT, CONNECT_TIMEOUT, REFRESH_INTERVAL,
-        MAX_CONNECTIONS, IDLE_CONNECTION_TIMEOUT, READ_SLOTS, RING_SIZE, ALLOW_OTHER, FUSE_OPTIONS,
-        CACHE_SIZE, CACHE_CHUNK_SIZE, CACHE_FILE, READ_AHEAD_MAX, METRICS_ADDR);
+        MAX_CONNECTIONS, IDLE_CONNECTION_TIMEOUT, READ_SLOTS, RING_SIZE, ALLOW_OTHER, ALLOW_REMOVE,
+        FUSE_OPTIONS, CACHE_SIZE, CACHE_CHUNK_SIZE, CACHE_FILE, READ_AHEAD_MAX, METRICS_ADDR);
 
     public static final String ENV_PREFIX = "FUSE_ENGINE_";
 
@@ -72,6 +73,7 @@ public final class EngineConfig
     private final int readSlots;
     private final int ringSize;
     private final boolean allowOther;
+    private final boolean allowRemove;
     private final List<String> fuseOptions;
     private final long cacheSize;
     private final int cacheChunkSize;
@@ -93,6 +95,7 @@ public final class EngineConfig
         this.readSlots = c.readSlots;
         this.ringSize = c.ringSize;
         this.allowOther = c.allowOther;
+        this.allowRemove = c.allowRemove;
         this.fuseOptions = List.copyOf(c.fuseOptions);
         this.cacheSize = c.cacheSize;
         this.cacheChunkSize = c.cacheChunkSize;
@@ -183,6 +186,17 @@ public final class EngineConfig
         return allowOther;
     }
 
+    /**
+     * Whether {@code rmdir} of a torrent's top-level directory (or {@code unlink} of a single-file torrent at the
+     * root) through the mount makes rqbit forget the torrent (its files stay on disk). Default true. When true the
+     * mount cannot carry the kernel's {@code ro} flag (the kernel would refuse the removal itself); every other
+     * write-like operation still answers EROFS.
+     */
+    public boolean allowRemove()
+    {
+        return allowRemove;
+    }
+
     /** Extra FUSE options, as given to {@code -o}. */
     public List<String> fuseOptions()
     {
@@ -241,6 +255,7 @@ public final class EngineConfig
         m.put(READ_SLOTS, Integer.toString(readSlots));
         m.put(RING_SIZE, Integer.toString(ringSize));
         m.put(ALLOW_OTHER, Boolean.toString(allowOther));
+        m.put(ALLOW_REMOVE, Boolean.toString(allowRemove));
         m.put(FUSE_OPTIONS, String.join(",", fuseOptions));
         m.put(CACHE_SIZE, formatSize(cacheSize));
         m.put(CACHE_CHUNK_SIZE, formatSize(cacheChunkSize));
@@ -437,6 +452,7 @@ public final class EngineConfig
         private int readSlots = 256;
         private int ringSize = 1024;
         private boolean allowOther;
+        private boolean allowRemove = true;
         private final List<String> fuseOptions = new ArrayList<>();
         private long cacheSize = 512L * 1024 * 1024;
         private int cacheChunkSize = 4 * 1024 * 1024;
@@ -520,6 +536,13 @@ public final class EngineConfig
             return this;
         }
 
+        /** @param b false: removal through the mount answers EROFS too (and the mount is {@code ro}). */
+        public Context allowRemove(final boolean b)
+        {
+            this.allowRemove = b;
+            return this;
+        }
+
         public Context fuseOption(final String option)
         {
             for (final String o : option.split(","))
@@ -586,6 +609,7 @@ public final class EngineConfig
                 case READ_SLOTS -> readSlots(parseInt(key, v));
                 case RING_SIZE -> ringSize(parseInt(key, v));
                 case ALLOW_OTHER -> allowOther(parseBoolean(key, v));
+                case ALLOW_REMOVE -> allowRemove(parseBoolean(key, v));
                 case FUSE_OPTIONS -> fuseOption(v);
                 case CACHE_SIZE -> cacheSize(parseSize(key, v));
                 case CACHE_CHUNK_SIZE -> cacheChunkSize(parseIntSize(key, v));

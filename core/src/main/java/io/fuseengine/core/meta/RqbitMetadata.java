@@ -1,5 +1,7 @@
 package io.fuseengine.core.meta;
 
+import io.fuseengine.core.errno.Errno;
+
 import java.util.List;
 
 /**
@@ -19,6 +21,29 @@ public interface RqbitMetadata extends AutoCloseable
      * {@code GET /torrents/{infoHash}}.
      */
     TorrentDetails torrentDetails(String infoHash) throws MetadataException;
+
+    /**
+     * {@code GET /torrents/{infoHash}/stats/v1}: download progress. The default answers ENOSYS (a client that does
+     * not know the call); the catalog then shows no progress.
+     *
+     * @throws MetadataException ENOENT if rqbit does not know the torrent, ENOSYS if unsupported, or any failure.
+     */
+    default TorrentProgress progress(final String infoHash) throws MetadataException
+    {
+        throw new MetadataException(Errno.ENOSYS, "stats not supported by " + getClass().getSimpleName());
+    }
+
+    /**
+     * {@code POST /torrents/{infoHash}/forget}: removes the torrent from rqbit's session, keeping its files. The
+     * default answers ENOSYS.
+     *
+     * @return true if rqbit forgot it; false if rqbit did not know it.
+     * @throws MetadataException unreachable, timed out, refused (EACCES), unsupported (ENOSYS) or any other failure.
+     */
+    default boolean forget(final String infoHash) throws MetadataException
+    {
+        throw new MetadataException(Errno.ENOSYS, "forget not supported by " + getClass().getSimpleName());
+    }
 
     @Override
     void close();

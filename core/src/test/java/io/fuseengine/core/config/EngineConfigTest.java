@@ -157,4 +157,25 @@ class EngineConfigTest
                 .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("metrics-addr");
         }
     }
+
+    @Test
+    void shouldAllowRemovalByDefaultAndAcceptFalseFromFileEnvironmentOrSetter(@TempDir final Path dir) throws Exception
+    {
+        assertThat(EngineConfig.defaults().allowRemove()).isTrue();
+        assertThat(EngineConfig.defaults().describe()).containsEntry(EngineConfig.ALLOW_REMOVE, "true");
+        assertThat(EngineConfig.context().allowRemove(false).conclude().allowRemove()).isFalse();
+        assertThat(EngineConfig.context().set(EngineConfig.ALLOW_REMOVE, "no").conclude().allowRemove()).isFalse();
+        assertThat(EngineConfig.context().loadEnvironment(Map.of("FUSE_ENGINE_ALLOW_REMOVE", "false")).conclude()
+            .allowRemove()).isFalse();
+        final Path file = Files.writeString(dir.resolve("c.conf"), "allow-remove=off\n");
+        assertThat(EngineConfig.context().loadFile(file).conclude().allowRemove()).isFalse();
+        assertThat(EngineConfig.KEYS).contains(EngineConfig.ALLOW_REMOVE);
+    }
+
+    @Test
+    void shouldRejectAllowRemoveThatIsNotABooleanNamingTheSetting()
+    {
+        assertThatThrownBy(() -> EngineConfig.context().set(EngineConfig.ALLOW_REMOVE, "maybe"))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("allow-remove");
+    }
 }

@@ -4,8 +4,10 @@ import io.fuseengine.core.errno.Errno;
 import io.fuseengine.core.meta.MetadataException;
 import io.fuseengine.core.meta.RqbitMetadata;
 import io.fuseengine.core.meta.TorrentDetails;
+import io.fuseengine.core.meta.TorrentProgress;
 import io.fuseengine.core.meta.TorrentSummary;
 import io.fuseengine.core.read.StreamTarget;
+import io.fuseengine.fuse.fs.TorrentControl;
 import io.fuseengine.fuse.tree.FsTree;
 import io.fuseengine.fuse.tree.InodeRegistry;
 import io.fuseengine.fuse.tree.TorrentLayout;
@@ -23,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,14 +41,31 @@ import java.util.function.LongSupplier;
  * <p>
  * When rqbit is unreachable the catalog keeps serving the last known tree (empty if it never reached rqbit), logs
  * one WARN per outage and one INFO when rqbit is back.
+ *
+ * <h2>Progress</h2>
+ * Every refresh also asks {@code stats/v1} of every unfinished torrent (of a finished one every
+ * {@link #FINISHED_STATS_EVERY}th refresh) and publishes {@link TorrentStatus} (rqbit id, last progress) per info
+ * hash in a volatile immutable map. A failed stats call keeps the last known progress (one WARN per torrent until
+ * it answers again); after a timed-out one the rest of that round is skipped, so a slow daemon delays a refresh by
+ * one metadata timeout at most; a client without stats (ENOSYS) is not asked again.
+ *
+ * <h2>Removal</h2>
+ * {@link #remove} (a FUSE {@code rmdir}/{@code unlink}) asks rqbit to forget the torrent, then publishes a tree
+ * without it at once and wakes the refresher. A list that was requested before the forget completed may still name
+ * the torrent: such a list does not bring it back (a list requested afterwards is believed again, so a torrent
+ * added anew reappears).
  * <p>
- * Threads: the refresher is one daemon thread, {@code fe-catalog}. FUSE threads only call {@link #tree()}, a volatile
- * read that never waits on the network or on a refresh. {@link #refreshNow} (tests, CLI) runs a refresh on the
+ * Threads: the refresher is one daemon thread, {@code fe-catalog}. FUSE threads call {@link #tree()},
+ * {@link #torrentId} and {@link #progress}, volatile reads that never wait on the network or on a refresh, and
+ * {@link #remove}, which waits on rqbit (bounded by the metadata client's deadline) but never on a refresh: tree
+ * publication is serialised by a short monitor of its own. {@link #refreshNow} (tests, CLI) runs a refresh on the
  * caller's thread, serialised with the refresher by a lock.
  */
-public final class TorrentCatalog implements AutoCloseable
+public final class TorrentCatalog implements AutoCloseable, TorrentControl
 {
     private static final Logger LOG = LoggerFactory.getLogger(TorrentCatalog.class);
+    /** A finished torrent's stats are asked every this many refreshes (unfinished ones: every refresh). */
+    static final int FINISHED_STATS_EVERY = 12;
 
     private final RqbitMetadata metadata;
     private final long refreshIntervalNs;
@@ -59,8 +79,18 @@ public final class TorrentCatalog implements AutoCloseable
     private final InodeRegistry inodes = new InodeRegistry();
     private final Map<String, TorrentLayout> layouts = new HashMap<>();
     private final Set<String> warned = new HashSet<>();
+    private final Set<String> statsWarned = new HashSet<>();
     private boolean published;
-    private long generation;
+    private boolean statsUnsupported;
+
+    /** Serialises tree publication between the refresher and {@link #remove}; held only to build and swap. */
+    private final Object publishLock = new Object();
+    private final AtomicLong generation = new AtomicLong();
+    /** Info hash → {@link System#nanoTime()} when rqbit acknowledged forgetting it. */
+    private final ConcurrentHashMap<String, Long> forgottenAt = new ConcurrentHashMap<>();
+    private final AtomicLong removals = new AtomicLong();
+    private volatile Map<String, TorrentStatus> statuses = Map.of();
+    private volatile boolean wakeUp;
 
     private final Object sleeper = new Object();
     private final CountDownLatch firstRefresh = new CountDownLatch(1);
@@ -155,8 +185,82 @@ public final class TorrentCatalog implements AutoCloseable
         return failures.get();
     }
 
+    /** @return torrents removed through {@link #remove}. */
+    public long removalCount()
+    {
+        return removals.get();
+    }
+
     /**
-     * Runs one refresh now, on the calling thread (after any refresh in progress).
+     * Any thread, never blocks.
+     *
+     * @return what the catalog last learnt about the torrent (id, progress), or null if it is not listed.
+     */
+    public TorrentStatus status(final String infoHash)
+    {
+        return statuses.get(infoHash);
+    }
+
+    @Override
+    public long torrentId(final String infoHash)
+    {
+        final TorrentStatus s = statuses.get(infoHash);
+        return s == null ? -1 : s.id();
+    }
+
+    @Override
+    public TorrentProgress progress(final String infoHash)
+    {
+        final TorrentStatus s = statuses.get(infoHash);
+        return s == null ? null : s.progress();
+    }
+
+    /**
+     * FUSE thread ({@code rmdir}/{@code unlink} of a torrent's top-level entry): makes rqbit forget the torrent,
+     * keeping its files, then publishes a tree without it and wakes the refresher. Waits on rqbit for at most the
+     * metadata client's deadline, never on a refresh in progress.
+     *
+     * @return 0 when rqbit forgot the torrent (or no longer knew it); else the failure's errno, the tree unchanged.
+     */
+    @Override
+    public int remove(final String infoHash, final String name)
+    {
+        final boolean known;
+        try
+        {
+            known = metadata.forget(infoHash);
+        }
+        catch (final MetadataException ex)
+        {
+            final int errno = ex.errno() == Errno.ENOSYS ? Errno.EROFS : ex.errno();
+            LOG.warn("removal of torrent {} ({}) failed: rqbit did not forget it: {}: {}", name, infoHash,
+                Errno.name(errno), ex.getMessage());
+            return errno;
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("removal of torrent {} ({}) failed: {}: {}", name, infoHash, Errno.name(Errno.EIO), ex.toString());
+            return Errno.EIO;
+        }
+        forgottenAt.put(infoHash, System.nanoTime());
+        synchronized (publishLock)
+        {
+            tree = tree.without(infoHash, startSeconds, generation.incrementAndGet());
+        }
+        removals.incrementAndGet();
+        LOG.info("removed torrent {} ({}) through the mount: rqbit {}; its files stay on disk", name, infoHash,
+            known ? "forgot it" : "no longer knew it");
+        wakeUp = true;
+        synchronized (sleeper)
+        {
+            sleeper.notifyAll();
+        }
+        return 0;
+    }
+
+    /**
+     * Runs one refresh now, on the calling thread (after any refresh in progress), asking the stats of every torrent
+     * (finished ones included).
      *
      * @param timeout how long to wait for a refresh in progress to finish first.
      * @return true if the refresh reached rqbit and every new torrent's details were fetched.
@@ -177,7 +281,7 @@ public final class TorrentCatalog implements AutoCloseable
         }
         try
         {
-            return refreshLocked();
+            return refreshLocked(true);
         }
         finally
         {
@@ -192,7 +296,7 @@ public final class TorrentCatalog implements AutoCloseable
             refreshLock.lock();
             try
             {
-                refreshLocked();
+                refreshLocked(false);
             }
             catch (final Throwable t)
             {
@@ -213,7 +317,7 @@ public final class TorrentCatalog implements AutoCloseable
         synchronized (sleeper)
         {
             long left;
-            while (!closed && (left = deadline - System.nanoTime()) > 0)
+            while (!closed && !wakeUp && (left = deadline - System.nanoTime()) > 0)
             {
                 try
                 {
@@ -224,19 +328,21 @@ public final class TorrentCatalog implements AutoCloseable
                     return;
                 }
             }
+            wakeUp = false;
         }
     }
 
     /**
      * Refresher (holding the lock): one round trip to rqbit and, if anything changed, a new snapshot.
      */
-    private boolean refreshLocked()
+    private boolean refreshLocked(final boolean allStats)
     {
         if (closed)
         {
             return false;
         }
-        refreshes.incrementAndGet();
+        final long round = refreshes.incrementAndGet();
+        final long listStarted = System.nanoTime();
         final List<TorrentSummary> list;
         try
         {
@@ -265,8 +371,13 @@ public final class TorrentCatalog implements AutoCloseable
                 }
                 continue;
             }
+            if (forgottenBefore(hash, listStarted))
+            {
+                continue;
+            }
             current.putIfAbsent(hash, s);
         }
+        forgottenAt.entrySet().removeIf(e -> e.getValue() - listStarted <= 0);
 
         boolean changed = !published;
         for (final Iterator<String> it = layouts.keySet().iterator(); it.hasNext(); )
@@ -299,11 +410,26 @@ public final class TorrentCatalog implements AutoCloseable
             changed = true;
         }
 
-        if (changed)
+        synchronized (publishLock)
         {
-            tree = FsTree.build(new ArrayList<>(layouts.values()), startSeconds, ++generation);
-            published = true;
+            // a removal may have completed since the list was requested: it must not come back
+            final List<TorrentLayout> visible = new ArrayList<>(layouts.size());
+            boolean same = true;
+            for (final TorrentLayout t : layouts.values())
+            {
+                if (!forgottenBefore(t.infoHash(), listStarted))
+                {
+                    visible.add(t);
+                    same &= tree.containsTorrent(t.infoHash());
+                }
+            }
+            if (changed || !same || visible.size() != tree.torrentCount())
+            {
+                tree = FsTree.build(visible, startSeconds, generation.incrementAndGet());
+                published = true;
+            }
         }
+        refreshStatuses(current, allStats ? 0 : round);
         if (outage)
         {
             outage = false;
@@ -314,6 +440,95 @@ public final class TorrentCatalog implements AutoCloseable
             failures.incrementAndGet();
         }
         return complete;
+    }
+
+    /** Tests: one background-cadence status round over the torrents laid out now (no list request). */
+    void refreshStatusesForTest()
+    {
+        refreshLock.lock();
+        try
+        {
+            final Map<String, TorrentSummary> current = new LinkedHashMap<>();
+            for (final String hash : layouts.keySet())
+            {
+                current.put(hash, new TorrentSummary(torrentId(hash), hash, null));
+            }
+            long round = refreshes.incrementAndGet();
+            if (round % FINISHED_STATS_EVERY == 0)
+            {
+                round = refreshes.incrementAndGet();
+            }
+            refreshStatuses(current, round);
+        }
+        finally
+        {
+            refreshLock.unlock();
+        }
+    }
+
+    /** @return true if rqbit acknowledged forgetting the torrent after {@code listStarted}. */
+    private boolean forgottenBefore(final String hash, final long listStarted)
+    {
+        final Long at = forgottenAt.get(hash);
+        return at != null && at - listStarted > 0;
+    }
+
+    /**
+     * Refresher (holding the lock): ids from the list just fetched and, when due, stats of every laid-out torrent;
+     * publishes a new status map. Keeps the last known progress of a torrent whose stats fail.
+     *
+     * @param round the refresh's number (finished torrents are asked when it is a multiple of
+     *              {@link #FINISHED_STATS_EVERY}; 0 asks every torrent).
+     */
+    private void refreshStatuses(final Map<String, TorrentSummary> current, final long round)
+    {
+        final Map<String, TorrentStatus> before = statuses;
+        final Map<String, TorrentStatus> next = new HashMap<>(current.size() * 4 / 3 + 1);
+        boolean skipStats = statsUnsupported;
+        for (final Map.Entry<String, TorrentSummary> e : current.entrySet())
+        {
+            final String hash = e.getKey();
+            final TorrentStatus old = before.get(hash);
+            TorrentProgress progress = old == null ? null : old.progress();
+            final boolean due = progress == null || !progress.finished() || round % FINISHED_STATS_EVERY == 0;
+            if (!skipStats && due && layouts.containsKey(hash))
+            {
+                try
+                {
+                    progress = metadata.progress(hash);
+                    statsWarned.remove(hash);
+                }
+                catch (final MetadataException ex)
+                {
+                    if (ex.errno() == Errno.ENOSYS)
+                    {
+                        statsUnsupported = true;
+                        skipStats = true;
+                        LOG.info("rqbit metadata client has no stats: no download progress on the mount");
+                    }
+                    else if (ex.errno() != Errno.ENOENT && statsWarned.add(hash))
+                    {
+                        LOG.warn("cannot fetch stats of torrent {} ({}): {}: {}; keeping the last known progress",
+                            hash, e.getValue().name(), Errno.name(ex.errno()), ex.getMessage());
+                    }
+                    if (ex.errno() == Errno.ETIMEDOUT)
+                    {
+                        skipStats = true;
+                    }
+                }
+                catch (final RuntimeException ex)
+                {
+                    if (statsWarned.add(hash))
+                    {
+                        LOG.warn("cannot fetch stats of torrent {} ({}): {}; keeping the last known progress",
+                            hash, e.getValue().name(), ex.toString());
+                    }
+                }
+            }
+            next.put(hash, new TorrentStatus(e.getValue().id(), progress));
+        }
+        statsWarned.retainAll(next.keySet());
+        statuses = Map.copyOf(next);
     }
 
     private TorrentLayout fetchLayout(final String hash, final TorrentSummary summary)

@@ -2,6 +2,7 @@ package io.fuseengine.fuse.fs;
 
 import io.fuseengine.core.cache.CacheFileIdentity;
 import io.fuseengine.core.errno.Errno;
+import io.fuseengine.core.meta.TorrentProgress;
 import io.fuseengine.core.read.ReadPipeline;
 import io.fuseengine.core.read.SlotLayout;
 import io.fuseengine.core.read.StreamTarget;
@@ -10,6 +11,7 @@ import io.fuseengine.core.readahead.StreamingReader;
 import io.fuseengine.fuse.tree.FsNode;
 import io.fuseengine.fuse.tree.FsTree;
 import io.fuseengine.fuse.tree.NameSanitizer;
+import io.fuseengine.fuse.tree.TorrentLayout;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.Struct;
@@ -29,19 +31,36 @@ import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
  * The read-only FUSE filesystem: answers metadata callbacks from the current {@link FsTree} snapshot (never from
  * the network) and reads through the {@link StreamingReader} (chunk cache and read-ahead in front of the
  * {@link ReadPipeline}) or, when built without one, straight through the pipeline. Either way bytes land in FUSE's
- * reply buffer: copied from the cache, or written by the transport. Every write-like operation answers EROFS.
+ * reply buffer: copied from the cache, or written by the transport. Every write-like operation answers EROFS, with
+ * one deliberate exception, removal (below).
+ *
+ * <h2>Progress and extended attributes</h2>
+ * {@code st_size} is a file's full length; {@code st_blocks} is the bytes rqbit has downloaded of it (its
+ * {@code file_progress}, in 512-byte blocks rounded up), so {@code du} shows progress (the full length while the
+ * progress is unknown). Torrent entries carry read-only extended attributes ({@link TorrentXattrs}); both come from
+ * the {@link TorrentControl}'s snapshot, refreshed by the catalog thread, never from the network.
+ *
+ * <h2>Removal</h2>
+ * With removal allowed ({@link #torrentControl}), {@code rmdir} of a torrent's top-level directory or {@code unlink}
+ * of a single-file torrent at the root makes rqbit forget the torrent (its files stay on disk): the one callback that
+ * waits on the network, bounded by the metadata timeout. Its tree leaves the snapshot at once, so reads of it answer
+ * ENOENT from then on. Anything below a torrent answers EROFS, {@code rmdir} of the root EBUSY. With removal not
+ * allowed those answer EROFS too.
  *
  * <h2>A read</h2>
  * In this order: the handle resolves (else EBADF); EOF answers 0; a torrent that left the current snapshot answers
@@ -83,6 +102,9 @@ public final class TorrentFileSystem extends FuseStubFS
     /** Bit 1 of the bitfield int: {@code keep_cache}. */
     public static final int FILE_INFO_KEEP_CACHE = 1 << 1;
 
+    /** The root's mode when removal is allowed: its owner may remove entries ({@code default_permissions}). */
+    static final int ROOT_REMOVABLE_PERMISSIONS = 0755;
+    private static final long ROOT_INODE = io.fuseengine.fuse.tree.InodeRegistry.ROOT_INODE;
     private static final int O_ACCMODE = 03;
     private static final int O_RDONLY = 0;
     private static final int O_CREAT = 0100;
@@ -106,6 +128,15 @@ public final class TorrentFileSystem extends FuseStubFS
     private final ConcurrentHashMap<String, CacheFileIdentity> openedAs = new ConcurrentHashMap<>();
     private final LongAdder reads = new LongAdder();
     private final LongAdder rebindings = new LongAdder();
+    private volatile TorrentControl control = TorrentControl.NONE;
+    private volatile boolean allowRemove;
+    /**
+     * Called on the FUSE thread after every {@link #read} with its duration in nanoseconds (failed reads
+     * included); must be quick, must not throw and should not allocate. No-op by default.
+     */
+    private volatile LongConsumer readObserver = NO_OBSERVER;
+
+    private static final LongConsumer NO_OBSERVER = ns -> { };
 
     /**
      * A filesystem without chunk cache or read-ahead: every read goes to the pipeline.
@@ -150,6 +181,32 @@ public final class TorrentFileSystem extends FuseStubFS
         {
             return 0;
         }
+    }
+
+    /**
+     * Owning thread, before mounting (visible to FUSE threads afterwards): where progress, ids and removal come from.
+     *
+     * @param control     the catalog (or {@link TorrentControl#NONE}).
+     * @param allowRemove true: {@code rmdir}/{@code unlink} of a torrent's top-level entry forget it in rqbit.
+     */
+    public void torrentControl(final TorrentControl control, final boolean allowRemove)
+    {
+        this.control = Objects.requireNonNull(control, "control");
+        this.allowRemove = allowRemove;
+    }
+
+    /**
+     * Any thread: sets the observer of read durations (null restores the no-op). See {@link #readObserver}.
+     */
+    public void readObserver(final LongConsumer observer)
+    {
+        this.readObserver = observer == null ? NO_OBSERVER : observer;
+    }
+
+    /** @return true if removal through the mount is allowed. */
+    public boolean removalAllowed()
+    {
+        return allowRemove;
     }
 
     public OpenFileTable openFiles()
@@ -205,18 +262,34 @@ public final class TorrentFileSystem extends FuseStubFS
     private void fill(final FileStat stat, final FsNode node)
     {
         stat.st_mode.set(node.isDirectory()
-            ? FileStat.S_IFDIR | FsNode.DIR_PERMISSIONS
+            ? FileStat.S_IFDIR | (allowRemove && node.inode() == ROOT_INODE ? ROOT_REMOVABLE_PERMISSIONS : FsNode.DIR_PERMISSIONS)
             : FileStat.S_IFREG | FsNode.FILE_PERMISSIONS);
         stat.st_ino.set(node.inode());
         stat.st_nlink.set(node.nlink());
         stat.st_size.set(node.size());
-        stat.st_blocks.set(node.blocks());
+        stat.st_blocks.set(blocks(node));
         stat.st_blksize.set(BLOCK_SIZE);
         stat.st_uid.set(uid);
         stat.st_gid.set(gid);
         setTime(stat.st_mtim, node.mtimeSeconds());
         setTime(stat.st_atim, node.mtimeSeconds());
         setTime(stat.st_ctim, node.mtimeSeconds());
+    }
+
+    /**
+     * FUSE thread, allocation-free: a file's downloaded bytes in 512-byte blocks, rounded up (its full size while
+     * the progress is unknown); a directory's apparent size.
+     */
+    private long blocks(final FsNode node)
+    {
+        final StreamTarget target = node.target();
+        if (target == null)
+        {
+            return node.blocks();
+        }
+        final TorrentProgress p = control.progress(target.infoHash());
+        final long done = p == null ? -1 : p.fileProgress(target.fileIndex());
+        return done < 0 ? node.blocks() : (Math.min(done, node.size()) + 511) / 512;
     }
 
     private static void setTime(final Timespec ts, final long seconds)
@@ -335,16 +408,83 @@ public final class TorrentFileSystem extends FuseStubFS
         }
     }
 
+    /**
+     * Read-only {@code user.torrent.*} attributes ({@link TorrentXattrs}) of torrent entries. Size protocol: size 0
+     * answers the value's length; a smaller buffer ERANGE; an unknown name (or the root) ENODATA.
+     */
     @Override
     public int getxattr(final String path, final String name, final Pointer value, @size_t final long size)
     {
-        return trees.get().lookup(path) == null ? -Errno.ENOENT : -Errno.ENODATA;
+        try
+        {
+            final FsTree tree = trees.get();
+            final FsNode node = tree.lookup(path);
+            if (node == null)
+            {
+                return -Errno.ENOENT;
+            }
+            final TorrentLayout torrent = tree.torrentOf(path);
+            if (torrent == null || name == null || !name.startsWith(TorrentXattrs.PREFIX))
+            {
+                return -Errno.ENODATA;
+            }
+            final String text = TorrentXattrs.of(node, torrent, control).get(name);
+            if (text == null)
+            {
+                return -Errno.ENODATA;
+            }
+            return copyOut(text.getBytes(StandardCharsets.UTF_8), value, size);
+        }
+        catch (final Throwable t)
+        {
+            return failed("getxattr", path, t);
+        }
     }
 
+    /**
+     * The names of {@link #getxattr}'s attributes, each NUL-terminated; same size protocol.
+     */
     @Override
     public int listxattr(final String path, final Pointer list, @size_t final long size)
     {
-        return trees.get().lookup(path) == null ? -Errno.ENOENT : 0;
+        try
+        {
+            final FsTree tree = trees.get();
+            final FsNode node = tree.lookup(path);
+            if (node == null)
+            {
+                return -Errno.ENOENT;
+            }
+            final TorrentLayout torrent = tree.torrentOf(path);
+            if (torrent == null)
+            {
+                return 0;
+            }
+            final StringBuilder names = new StringBuilder();
+            for (final Map.Entry<String, String> e : TorrentXattrs.of(node, torrent, control).entrySet())
+            {
+                names.append(e.getKey()).append('\0');
+            }
+            return copyOut(names.toString().getBytes(StandardCharsets.UTF_8), list, size);
+        }
+        catch (final Throwable t)
+        {
+            return failed("listxattr", path, t);
+        }
+    }
+
+    private static int copyOut(final byte[] bytes, final Pointer dest, final long size)
+    {
+        if (size == 0)
+        {
+            return bytes.length;
+        }
+        if (size < bytes.length)
+        {
+            return -Errno.ERANGE;
+        }
+        dest.put(0, bytes, 0, bytes.length);
+        return bytes.length;
     }
 
     @Override
@@ -410,6 +550,21 @@ public final class TorrentFileSystem extends FuseStubFS
      */
     @Override
     public int read(final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
+    {
+        final long t0 = System.nanoTime();
+        final int result = doRead(path, buf, size, offset, fi);
+        try
+        {
+            readObserver.accept(System.nanoTime() - t0);
+        }
+        catch (final Throwable t)
+        {
+            LOG.error("read observer failed", t);
+        }
+        return result;
+    }
+
+    private int doRead(final String path, final Pointer buf, final long size, final long offset, final FuseFileInfo fi)
     {
         reads.increment();
         StreamTarget target = null;
@@ -517,16 +672,78 @@ public final class TorrentFileSystem extends FuseStubFS
         return -Errno.EROFS;
     }
 
+    /**
+     * Forgets a single-file torrent shown at the root (when removal is allowed); every other file answers EROFS.
+     */
     @Override
     public int unlink(final String path)
     {
-        return -Errno.EROFS;
+        try
+        {
+            final FsTree tree = trees.get();
+            final FsNode node = tree.lookup(path);
+            if (node == null)
+            {
+                return -Errno.ENOENT;
+            }
+            if (node.isDirectory())
+            {
+                return -Errno.EISDIR;
+            }
+            final TorrentLayout torrent = tree.torrentAt(path);
+            if (torrent == null || !torrent.singleFile() || !allowRemove)
+            {
+                return -Errno.EROFS;
+            }
+            return removeTorrent(torrent);
+        }
+        catch (final Throwable t)
+        {
+            return failed("unlink", path, t);
+        }
     }
 
+    /**
+     * Forgets the torrent whose top-level directory this is (when removal is allowed); a subdirectory answers
+     * EROFS, the root EBUSY.
+     */
     @Override
     public int rmdir(final String path)
     {
-        return -Errno.EROFS;
+        try
+        {
+            if ("/".equals(path))
+            {
+                return -Errno.EBUSY;
+            }
+            final FsTree tree = trees.get();
+            final FsNode node = tree.lookup(path);
+            if (node == null)
+            {
+                return -Errno.ENOENT;
+            }
+            if (!node.isDirectory())
+            {
+                return -Errno.ENOTDIR;
+            }
+            final TorrentLayout torrent = tree.torrentAt(path);
+            if (torrent == null || !allowRemove)
+            {
+                return -Errno.EROFS;
+            }
+            return removeTorrent(torrent);
+        }
+        catch (final Throwable t)
+        {
+            return failed("rmdir", path, t);
+        }
+    }
+
+    /** FUSE thread: the one callback that waits on rqbit (bounded by the metadata timeout). */
+    private int removeTorrent(final TorrentLayout torrent)
+    {
+        final int errno = control.remove(torrent.infoHash(), torrent.torrentName());
+        return errno == 0 ? 0 : -errno;
     }
 
     @Override

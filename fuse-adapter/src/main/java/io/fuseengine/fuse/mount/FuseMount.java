@@ -25,7 +25,9 @@ import java.util.stream.Stream;
  * <p>
  * Options: {@code ro,fsname=fuse-engine,subtype=fuse-engine,default_permissions,max_read=131072,use_ino,
  * entry_timeout=60,attr_timeout=60,negative_timeout=5}, plus {@code allow_other} when configured and the configured
- * extra options (appended last, so they override ours). {@code use_ino} makes the kernel report the catalog's stable
+ * extra options (appended last, so they override ours). {@code ro} only when {@code allow-remove} is off: the
+ * kernel refuses {@code rmdir}/{@code unlink} on a read-only mount before asking the filesystem, so with removal
+ * allowed the filesystem itself answers EROFS to every other write-like operation. {@code use_ino} makes the kernel report the catalog's stable
  * inode numbers instead of libfuse's own counters. No {@code direct_io}: reads go through the page cache.
  *
  * <h2>Caching torrent data in the kernel</h2>
@@ -136,7 +138,8 @@ public final class FuseMount implements AutoCloseable
             mount.close();
             throw new MountException("mount of " + path + " did not appear in /proc/self/mountinfo within 5 s");
         }
-        LOG.info("mounted {} read-only (-o {})", path, options);
+        LOG.info("mounted {} read-only{} (-o {})", path,
+            config.allowRemove() ? ", torrents removable with rmdir/unlink" : "", options);
         KernelReadAhead.raise(path, readAheadKb);
         return mount;
     }
@@ -146,8 +149,13 @@ public final class FuseMount implements AutoCloseable
      */
     public static List<String> options(final EngineConfig config)
     {
-        final List<String> o = new ArrayList<>(List.of(
-            "ro", "fsname=" + FS_NAME, "subtype=" + FS_NAME, "default_permissions", "max_read=131072", "use_ino",
+        final List<String> o = new ArrayList<>();
+        if (!config.allowRemove())
+        {
+            o.add("ro");
+        }
+        o.addAll(List.of(
+            "fsname=" + FS_NAME, "subtype=" + FS_NAME, "default_permissions", "max_read=131072", "use_ino",
             "entry_timeout=" + ENTRY_TIMEOUT_SECONDS, "attr_timeout=" + ATTR_TIMEOUT_SECONDS,
             "negative_timeout=" + NEGATIVE_TIMEOUT_SECONDS));
         if (config.allowOther())

@@ -25,6 +25,8 @@ public final class FsTree
     private final FsNode root;
     private final Map<String, FsNode> byPath;
     private final Set<String> infoHashes;
+    private final Map<String, TorrentLayout> byTopPath;
+    private final List<TorrentLayout> layouts;
     private final long totalBytes;
     private final long generation;
 
@@ -32,12 +34,16 @@ public final class FsTree
         final FsNode root,
         final Map<String, FsNode> byPath,
         final Set<String> infoHashes,
+        final Map<String, TorrentLayout> byTopPath,
+        final List<TorrentLayout> layouts,
         final long totalBytes,
         final long generation)
     {
         this.root = root;
         this.byPath = byPath;
         this.infoHashes = infoHashes;
+        this.byTopPath = byTopPath;
+        this.layouts = layouts;
         this.totalBytes = totalBytes;
         this.generation = generation;
     }
@@ -90,6 +96,7 @@ public final class FsTree
         }
         final Map<String, FsNode> byPath = new HashMap<>(capacity * 4 / 3 + 1);
         final Set<String> hashes = new HashSet<>();
+        final Map<String, TorrentLayout> byTop = new HashMap<>(ordered.size() * 4 / 3 + 1);
         final FsNode[] top = new FsNode[ordered.size()];
         long total = 0;
         long newest = -1;
@@ -99,6 +106,7 @@ public final class FsTree
             top[i] = t.top().renamed(names[i]);
             final String base = "/" + names[i];
             byPath.put(base, top[i]);
+            byTop.put(base, t);
             for (int d = 0; d < t.descendantCount(); d++)
             {
                 byPath.put(base + '/' + t.relPath(d), t.descendant(d));
@@ -109,7 +117,63 @@ public final class FsTree
         }
         final FsNode root = FsNode.directory(InodeRegistry.ROOT_INODE, "/", newest < 0 ? emptyRootMtimeSeconds : newest, top);
         byPath.put("/", root);
-        return new FsTree(root, byPath, Collections.unmodifiableSet(hashes), total, generation);
+        return new FsTree(root, byPath, Collections.unmodifiableSet(hashes), byTop,
+            Collections.unmodifiableList(ordered), total, generation);
+    }
+
+    /**
+     * @return this tree without the torrent {@code infoHash} (names of the others resolved again), or this tree if
+     *         it does not hold that torrent.
+     */
+    public FsTree without(final String infoHash, final long emptyRootMtimeSeconds, final long newGeneration)
+    {
+        if (!infoHashes.contains(infoHash))
+        {
+            return this;
+        }
+        final List<TorrentLayout> rest = new ArrayList<>(layouts.size());
+        for (final TorrentLayout t : layouts)
+        {
+            if (!t.infoHash().equals(infoHash))
+            {
+                rest.add(t);
+            }
+        }
+        return build(rest, emptyRootMtimeSeconds, newGeneration);
+    }
+
+    /**
+     * FUSE thread: the torrent whose top-level entry (its directory, or the file of a single-file torrent) is
+     * exactly {@code path}.
+     *
+     * @return the torrent, or null if {@code path} is not a top-level entry.
+     */
+    public TorrentLayout torrentAt(final String path)
+    {
+        return byTopPath.get(path);
+    }
+
+    /**
+     * FUSE thread: the torrent a path belongs to (its top-level entry or anything below it).
+     *
+     * @return the torrent, or null for the root or a path outside every torrent.
+     */
+    public TorrentLayout torrentOf(final String path)
+    {
+        if (path == null || path.length() < 2 || path.charAt(0) != '/')
+        {
+            return null;
+        }
+        final int slash = path.indexOf('/', 1);
+        return byTopPath.get(slash < 0 ? path : path.substring(0, slash));
+    }
+
+    /**
+     * @return the torrents of this snapshot, in first-seen order (then info hash).
+     */
+    public List<TorrentLayout> layouts()
+    {
+        return layouts;
     }
 
     /**

@@ -29,6 +29,9 @@ public final class TorrentLayout
     private final String[] relPaths;
     private final FsNode[] nodes;
     private final long totalBytes;
+    private final String torrentName;
+    private final int totalPieces;
+    private final long pieceLength;
 
     private TorrentLayout(
         final String infoHash,
@@ -37,8 +40,14 @@ public final class TorrentLayout
         final FsNode top,
         final String[] relPaths,
         final FsNode[] nodes,
-        final long totalBytes)
+        final long totalBytes,
+        final String torrentName,
+        final int totalPieces,
+        final long pieceLength)
     {
+        this.torrentName = torrentName;
+        this.totalPieces = totalPieces;
+        this.pieceLength = pieceLength;
         this.infoHash = infoHash;
         this.naturalName = naturalName;
         this.firstSeenMillis = firstSeenMillis;
@@ -85,7 +94,8 @@ public final class TorrentLayout
             final String name = NameSanitizer.sanitize(raw);
             final StreamTarget target = new StreamTarget(infoHash, f.index(), f.length(), name);
             final FsNode node = FsNode.file(inodes.assign(infoHash, ""), name, mtime, target);
-            return new TorrentLayout(infoHash, name, firstSeenMillis, node, new String[0], new FsNode[0], total);
+            return new TorrentLayout(infoHash, name, firstSeenMillis, node, new String[0], new FsNode[0], total,
+                printable(torrentName), details.totalPieces(), pieceLength(details));
         }
 
         final String dirName = NameSanitizer.sanitize(torrentName);
@@ -106,7 +116,36 @@ public final class TorrentLayout
         final FsNode[] children = materialise(root, "", infoHash, dirName, mtime, inodes, paths, all);
         final FsNode top = FsNode.directory(inodes.assign(infoHash, ""), dirName, mtime, children);
         return new TorrentLayout(
-            infoHash, dirName, firstSeenMillis, top, paths.toArray(new String[0]), all.toArray(new FsNode[0]), total);
+            infoHash, dirName, firstSeenMillis, top, paths.toArray(new String[0]), all.toArray(new FsNode[0]), total,
+            printable(torrentName), details.totalPieces(), pieceLength(details));
+    }
+
+    /**
+     * Piece length is not in rqbit's JSON: derived from {@code total_pieces} (rqbit 9) and the total length
+     * (padding included): the power of two that gives exactly that many pieces if there is one (the usual case),
+     * else the length rounded up over the pieces.
+     *
+     * @return bytes per piece, or -1 when the piece count is unknown.
+     */
+    static long pieceLength(final TorrentDetails details)
+    {
+        final int pieces = details.totalPieces();
+        final long total = details.totalLength();
+        if (pieces <= 0 || total <= 0)
+        {
+            return -1;
+        }
+        final long even = (total + pieces - 1) / pieces;
+        final long pow2 = Long.highestOneBit(even) == even ? even : Long.highestOneBit(even) << 1;
+        return (total + pow2 - 1) / pow2 == pieces ? pow2 : even;
+    }
+
+    /** The torrent's name with control characters replaced (it is untrusted and shown in extended attributes). */
+    private static String printable(final String name)
+    {
+        final StringBuilder b = new StringBuilder(name.length());
+        name.codePoints().forEach(cp -> b.appendCodePoint(Character.isISOControl(cp) ? '_' : cp));
+        return b.toString();
     }
 
     /**
@@ -261,6 +300,30 @@ public final class TorrentLayout
     public long totalBytes()
     {
         return totalBytes;
+    }
+
+    /**
+     * @return the torrent's own name (rqbit's, else the list's, else the info hash), control characters replaced.
+     */
+    public String torrentName()
+    {
+        return torrentName;
+    }
+
+    /**
+     * @return the torrent's piece count (rqbit 9), or -1 when unknown.
+     */
+    public int totalPieces()
+    {
+        return totalPieces;
+    }
+
+    /**
+     * @return bytes per piece as derived by {@link #pieceLength(TorrentDetails)}, or -1 when unknown.
+     */
+    public long pieceLength()
+    {
+        return pieceLength;
     }
 
     /** A directory being assembled: its entries in order of first appearance (file-index order). */

@@ -82,7 +82,7 @@ class TorrentCatalogTest
         catalog(FirstSeenStore.inMemory()).start();
         final long inode = catalog.tree().lookup("/One/a").inode();
 
-        meta.forget(hash(1));
+        meta.drop(hash(1));
         catalog.refreshNow(WAIT);
         assertThat(catalog.tree().lookup("/One")).isNull();
         assertThat(catalog.tree().containsTorrent(hash(1))).isFalse();

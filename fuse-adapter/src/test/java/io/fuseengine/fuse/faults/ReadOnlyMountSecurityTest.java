@@ -4,10 +4,8 @@ import io.fuseengine.sim.RqbitSim;
 import io.fuseengine.sim.SimFile;
 import io.fuseengine.sim.SimTorrent;
 import io.fuseengine.sim.TorrentSpec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,28 +35,30 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every write-like operation through the mount answers EROFS ("Read-only file system"), on files, directories and
+ * Every write-like operation through the mount answers EROFS (with {@code allow-remove} off; with it on, all but
+ * rmdir/unlink of a torrent's top-level entry) ("Read-only file system"), on files, directories and
  * the root, and leaves the tree and the bytes exactly as they were.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(60)
 class ReadOnlyMountSecurityTest
 {
+    @TempDir
+    Path tmp;
+
     private FaultMount fx;
     private SimTorrent show;
     private Path outside;
 
-    @BeforeAll
-    void mount(@TempDir final Path tmp) throws Exception
+    private void mount(final boolean allowRemove) throws Exception
     {
         final RqbitSim sim = FaultMount.startSim();
         show = sim.addTorrent(TorrentSpec.builder("show").file(300_000, "video.bin").file(1000, "sub", "notes.txt").build());
         sim.addTorrent(TorrentSpec.singleFile("solo.iso", 5000));
-        fx = FaultMount.start(sim, tmp, c -> { });
+        fx = FaultMount.start(sim, tmp, c -> c.allowRemove(allowRemove));
         outside = Files.writeString(tmp.resolve("outside.txt"), "outside");
     }
 
-    @AfterAll
+    @AfterEach
     void unmount()
     {
         if (fx != null)
@@ -89,7 +89,24 @@ class ReadOnlyMountSecurityTest
     }
 
     @Test
-    void everyWriteLikeOperationAnswersErofsAndChangesNothing() throws Exception
+    void withRemovalOffEveryWriteLikeOperationAnswersErofsAndChangesNothing() throws Exception
+    {
+        mount(false);
+        checkWriteLikeOperations(true);
+    }
+
+    /**
+     * With {@code allow-remove} (the default) rmdir/unlink of a torrent's top-level entry forgets the torrent (not
+     * exercised here); every other write-like operation, including unlink/rmdir below the top level, is EROFS.
+     */
+    @Test
+    void withRemovalOnEveryOtherWriteLikeOperationStillAnswersErofs() throws Exception
+    {
+        mount(true);
+        checkWriteLikeOperations(false);
+    }
+
+    private void checkWriteLikeOperations(final boolean includeTopLevelRemoval) throws Exception
     {
         final Path file = fx.mnt.resolve("show/video.bin");
         final Path dir = fx.mnt.resolve("show/sub");
@@ -105,7 +122,6 @@ class ReadOnlyMountSecurityTest
         ops.put("create in torrent dir", () -> Files.createFile(fx.mnt.resolve("show/new.txt")));
         ops.put("create in root", () -> Files.createFile(root.resolve("new.txt")));
         ops.put("unlink", () -> Files.delete(file));
-        ops.put("unlink single-file torrent", () -> Files.delete(root.resolve("solo.iso")));
         ops.put("rename", () -> Files.move(file, fx.mnt.resolve("show/renamed.bin")));
         ops.put("rename dir", () -> Files.move(dir, fx.mnt.resolve("show/sub2")));
         ops.put("move in from outside", () -> Files.copy(outside, fx.mnt.resolve("show/outside.txt"), StandardCopyOption.REPLACE_EXISTING));
@@ -116,12 +132,16 @@ class ReadOnlyMountSecurityTest
         ops.put("mkdir", () -> Files.createDirectory(fx.mnt.resolve("show/newdir")));
         ops.put("mkdir in root", () -> Files.createDirectory(root.resolve("newdir")));
         ops.put("rmdir", () -> Files.delete(dir));
-        ops.put("rmdir torrent", () -> Files.delete(fx.mnt.resolve("show")));
         ops.put("symlink", () -> Files.createSymbolicLink(fx.mnt.resolve("show/link"), Path.of("/etc/passwd")));
         ops.put("hard link", () -> Files.createLink(fx.mnt.resolve("show/hard"), file));
         ops.put("setxattr", () -> Files.getFileAttributeView(file, UserDefinedFileAttributeView.class)
             .write("user.evil", ByteBuffer.wrap(new byte[] {1})));
         ops.put("removexattr", () -> Files.getFileAttributeView(file, UserDefinedFileAttributeView.class).delete("user.evil"));
+        if (includeTopLevelRemoval)
+        {
+            ops.put("unlink single-file torrent", () -> Files.delete(root.resolve("solo.iso")));
+            ops.put("rmdir torrent", () -> Files.delete(fx.mnt.resolve("show")));
+        }
         for (final Map.Entry<String, Executable> op : ops.entrySet())
         {
             assertErofs(op.getKey(), op.getValue());
@@ -143,7 +163,11 @@ class ReadOnlyMountSecurityTest
         assertThat(snapshot()).as("tree unchanged").isEqualTo(before);
         final SimFile video = show.files().get(0);
         FaultMount.assertContent(file, video, 0, (int)video.length());
-        assertThat(Files.isWritable(file)).isFalse();
+        if (includeTopLevelRemoval)
+        {
+            // a read-only ("ro") mount: the kernel itself refuses W_OK (without "ro", root passes default_permissions)
+            assertThat(Files.isWritable(file)).isFalse();
+        }
         assertThat(Files.readAttributes(file, "unix:mode", LinkOption.NOFOLLOW_LINKS).get("mode")).isNotNull();
     }
 }

@@ -180,13 +180,22 @@ class FuseMountTest
     }
 
     @Test
-    void optionsAreReadOnlyAndIncludeAllowOtherOnlyWhenConfigured()
+    void optionsAreReadOnlyWithoutRemovalAndIncludeAllowOtherOnlyWhenConfigured()
     {
-        assertThat(FuseMount.options(EngineConfig.defaults()))
+        assertThat(FuseMount.options(EngineConfig.context().allowRemove(false).conclude()))
             .containsExactly("ro", "fsname=fuse-engine", "subtype=fuse-engine", "default_permissions", "max_read=131072", "use_ino",
                 "entry_timeout=60", "attr_timeout=60", "negative_timeout=5");
-        final EngineConfig c = EngineConfig.context().allowOther(true).fuseOption("kernel_cache,ro").conclude();
+        final EngineConfig c = EngineConfig.context().allowRemove(false).allowOther(true).fuseOption("kernel_cache,ro").conclude();
         assertThat(FuseMount.options(c)).contains("allow_other", "kernel_cache").containsOnlyOnce("ro");
+    }
+
+    @Test
+    void removalAllowedByDefaultDropsTheKernelReadOnlyFlagSoRmdirReachesTheFilesystem()
+    {
+        assertThat(FuseMount.options(EngineConfig.defaults()))
+            .doesNotContain("ro")
+            .containsExactly("fsname=fuse-engine", "subtype=fuse-engine", "default_permissions", "max_read=131072",
+                "use_ino", "entry_timeout=60", "attr_timeout=60", "negative_timeout=5");
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.fuseengine.core.meta.MetadataException;
 import io.fuseengine.core.meta.RqbitMetadata;
 import io.fuseengine.core.meta.TorrentDetails;
 import io.fuseengine.core.meta.TorrentFile;
+import io.fuseengine.core.meta.TorrentProgress;
 import io.fuseengine.core.meta.TorrentSummary;
 
 import java.util.ArrayList;
@@ -29,6 +30,10 @@ public final class FakeMetadata implements RqbitMetadata
     private volatile CountDownLatch listGate;
     private volatile CountDownLatch listEntered;
     private volatile boolean closed;
+    private volatile int forgetErrno;
+    private volatile int progressErrno;
+    private final Map<String, TorrentProgress> progress = new ConcurrentHashMap<>();
+    private final AtomicInteger progressCalls = new AtomicInteger();
 
     public static String hash(final int n)
     {
@@ -57,9 +62,66 @@ public final class FakeMetadata implements RqbitMetadata
         return this;
     }
 
-    public void forget(final String infoHash)
+    /**
+     * Like {@code POST /torrents/{hash}/forget}, unless {@link #failForget} is set (then it throws that errno).
+     */
+    @Override
+    public boolean forget(final String infoHash) throws MetadataException
+    {
+        final int errno = forgetErrno;
+        if (errno != 0)
+        {
+            throw new MetadataException(errno, "forget failed (fake)");
+        }
+        progress.remove(infoHash);
+        return torrents.removeIf(t -> t.infoHash().equals(infoHash));
+    }
+
+    /** Removes a torrent as if another client forgot it (never fails). */
+    public void drop(final String infoHash)
     {
         torrents.removeIf(t -> t.infoHash().equals(infoHash));
+    }
+
+    /** @param errno the errno every later forget fails with, 0 to succeed again. */
+    public void failForget(final int errno)
+    {
+        this.forgetErrno = errno;
+    }
+
+    /** Sets what {@code stats/v1} answers for a torrent (none set: ENOENT). */
+    public FakeMetadata progress(final String infoHash, final TorrentProgress p)
+    {
+        progress.put(infoHash, p);
+        return this;
+    }
+
+    /** @param errno the errno every later stats call fails with, 0 to answer again. */
+    public void failProgress(final int errno)
+    {
+        this.progressErrno = errno;
+    }
+
+    public int progressCalls()
+    {
+        return progressCalls.get();
+    }
+
+    @Override
+    public TorrentProgress progress(final String infoHash) throws MetadataException
+    {
+        progressCalls.incrementAndGet();
+        final int errno = down ? Errno.ECONNREFUSED : progressErrno;
+        if (errno != 0)
+        {
+            throw new MetadataException(errno, "stats failed (fake)");
+        }
+        final TorrentProgress p = progress.get(infoHash);
+        if (p == null)
+        {
+            throw new MetadataException(Errno.ENOENT, "torrent_not_found (fake)");
+        }
+        return p;
     }
 
     public void down(final boolean isDown)
