@@ -230,7 +230,75 @@ class TorrentFileSystemTest
             fs.access("/solo.iso", 2)))
             .containsOnly(-Errno.EROFS);
         assertThat(fs.getxattr("/solo.iso", "user.x", null, 0)).isEqualTo(-Errno.ENODATA);
-        assertThat(fs.listxattr("/solo.iso", null, 0)).isZero();
+        assertThat(fs.listxattr("/", null, 0)).as("the root has no attributes").isZero();
+    }
+
+    @Test
+    void removalIsRefusedWithoutAControlAndAllowedOnlyForTopLevelEntriesWithOne()
+    {
+        final List<String> removed = new ArrayList<>();
+        assertThat(fs.rmdir("/")).isEqualTo(-Errno.EBUSY);
+        assertThat(fs.rmdir("/Show")).as("no control: read-only").isEqualTo(-Errno.EROFS);
+        fs.torrentControl(new TorrentControl()
+        {
+            @Override
+            public long torrentId(final String infoHash)
+            {
+                return 7;
+            }
+
+            @Override
+            public io.fuseengine.core.meta.TorrentProgress progress(final String infoHash)
+            {
+                return null;
+            }
+
+            @Override
+            public int remove(final String infoHash, final String name)
+            {
+                removed.add(name + "=" + infoHash);
+                return name.equals("solo.iso") ? Errno.ETIMEDOUT : 0;
+            }
+        }, true);
+        assertThat(fs.rmdir("/")).isEqualTo(-Errno.EBUSY);
+        assertThat(fs.rmdir("/missing")).isEqualTo(-Errno.ENOENT);
+        assertThat(fs.rmdir("/solo.iso")).isEqualTo(-Errno.ENOTDIR);
+        assertThat(fs.unlink("/Show")).isEqualTo(-Errno.EISDIR);
+        assertThat(fs.unlink("/Show/empty.txt")).isEqualTo(-Errno.EROFS);
+        assertThat(fs.rmdir("/Show/s01")).isEqualTo(-Errno.EROFS);
+        assertThat(removed).isEmpty();
+        assertThat(fs.rmdir("/Show")).isZero();
+        assertThat(fs.unlink("/solo.iso")).as("the control's errno is answered").isEqualTo(-Errno.ETIMEDOUT);
+        assertThat(removed).containsExactly("Show=" + hash(1), "solo.iso=" + hash(2));
+
+        final FileStat root = stat();
+        assertThat(fs.getattr("/", root)).isZero();
+        assertThat(root.st_mode.intValue() & 0777).as("owner may remove entries of the root").isEqualTo(0755);
+    }
+
+    @Test
+    void getxattrFollowsTheSizeProtocol()
+    {
+        final byte[] hash = hash(1).getBytes(StandardCharsets.US_ASCII);
+        assertThat(fs.getxattr("/Show/s01/e01.mkv", "user.torrent.info_hash", null, 0)).isEqualTo(hash.length);
+        final Pointer small = RT.getMemoryManager().allocateDirect(8);
+        assertThat(fs.getxattr("/Show/s01/e01.mkv", "user.torrent.info_hash", small, 8)).isEqualTo(-Errno.ERANGE);
+        final Pointer buf = RT.getMemoryManager().allocateDirect(64);
+        assertThat(fs.getxattr("/Show/s01/e01.mkv", "user.torrent.info_hash", buf, 64)).isEqualTo(hash.length);
+        final byte[] got = new byte[hash.length];
+        buf.get(0, got, 0, got.length);
+        assertThat(got).isEqualTo(hash);
+        assertThat(fs.getxattr("/Show/s01/e01.mkv", "user.torrent.nope", buf, 64)).isEqualTo(-Errno.ENODATA);
+        assertThat(fs.getxattr("/missing", "user.torrent.info_hash", buf, 64)).isEqualTo(-Errno.ENOENT);
+
+        final int needed = fs.listxattr("/Show/s01/e01.mkv", null, 0);
+        final Pointer names = RT.getMemoryManager().allocateDirect(needed);
+        assertThat(fs.listxattr("/Show/s01/e01.mkv", names, needed)).isEqualTo(needed);
+        final byte[] raw = new byte[needed];
+        names.get(0, raw, 0, needed);
+        assertThat(new String(raw, StandardCharsets.UTF_8).split("\0"))
+            .containsExactly("user.torrent.info_hash", "user.torrent.name", "user.torrent.file_index");
+        assertThat(fs.listxattr("/Show/s01/e01.mkv", names, needed - 1)).isEqualTo(-Errno.ERANGE);
     }
 
     @Test
