@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 class ReadIntegrityStressTest
 {
     private static final int THREADS = 64;
-    private static final int READS = 100_000;
+    /** 100 000 in CI; {@code -Dfe.stress.reads=N} for a soak (benchmarks/soak.sh). */
+    private static final int READS = Integer.getInteger("fe.stress.reads", 100_000);
     private static final int FILES = 48;
 
     @TempDir
@@ -102,7 +103,7 @@ class ReadIntegrityStressTest
         final ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try
         {
-            assertTimeoutPreemptively(Duration.ofSeconds(180), () ->
+            assertTimeoutPreemptively(Duration.ofSeconds(Math.max(180, READS / 400)), () ->
             {
                 final List<Future<?>> futures = new ArrayList<>();
                 for (int t = 0; t < THREADS; t++)
