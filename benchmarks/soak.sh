@@ -16,7 +16,7 @@ mvn -B -ntp -q -Dfe.target=target-soak -pl fuse-adapter -am test -Dsurefire.fail
   -Dtest='io.fuseengine.fuse.faults.ReadIntegrityStressTest' -Dfe.stress.reads="$reads" > "$out/test.log" 2>&1 &
 mvn_pid=$!
 while kill -0 "$mvn_pid" 2>/dev/null; do
-  pid=$(pgrep -f 'target-soak.*surefire' | head -1 || true)
+  pid=$(pgrep -f '^[^ ]*/bin/java .*target-soak/surefire.*surefirebooter' | head -1 || true)
   if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
     rss=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status" 2>/dev/null || echo "")
     thr=$(awk '/Threads/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo "")
