@@ -21,7 +21,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.internal.PlatformDependent;
+import org.agrona.UnsafeApi;
 
 import java.nio.charset.StandardCharsets;
 
@@ -68,6 +68,8 @@ final class StreamConnection extends SimpleChannelInboundHandler<HttpObject>
     };
 
     /** Shared by the transport's connections (all on one event loop): bounce buffer for non-addressable chunks. */
+    private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
+
     private final byte[] scratch;
 
     RangeRequest request;
@@ -338,7 +340,7 @@ final class StreamConnection extends SimpleChannelInboundHandler<HttpObject>
         final long dst = completion.destAddress(r.slot) + r.written;
         if (buf.hasMemoryAddress())
         {
-            PlatformDependent.copyMemory(buf.memoryAddress() + buf.readerIndex(), dst, take);
+            UnsafeApi.copyMemory(buf.memoryAddress() + buf.readerIndex(), dst, take);
         }
         else
         {
@@ -347,7 +349,8 @@ final class StreamConnection extends SimpleChannelInboundHandler<HttpObject>
             {
                 final int chunk = Math.min(take - done, scratch.length);
                 buf.getBytes(buf.readerIndex() + done, scratch, 0, chunk);
-                PlatformDependent.copyMemory(scratch, 0, dst + done, chunk);
+                // Agrona's Unsafe, not Netty's: on Java 24+ Netty runs without Unsafe unless told otherwise
+                UnsafeApi.copyMemory(scratch, BYTE_ARRAY_BASE, null, dst + done, chunk);
                 done += chunk;
             }
         }
