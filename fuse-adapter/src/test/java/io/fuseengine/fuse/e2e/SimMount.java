@@ -25,13 +25,13 @@ import java.util.function.Consumer;
 /**
  * The end-to-end fixture: an rqbit-sim on loopback and a real engine (RqbitHttpMetadata, NettyRangeTransport,
  * ReadPipeline, catalog, kernel FUSE mount) on a directory under the test's temp dir. {@link #close()} always
- * unmounts, also when the engine's own close fails, and stops the sim.
+ * unmounts, also when the engine's own close fails, and stops the sim. The fault suite wraps it ({@code FaultMount}).
  */
-final class SimMount implements AutoCloseable
+public final class SimMount implements AutoCloseable
 {
-    final RqbitSim sim;
-    final EngineConfig config;
-    final Path mnt;
+    public final RqbitSim sim;
+    public final EngineConfig config;
+    public final Path mnt;
     private MountedEngine engine;
 
     private SimMount(final RqbitSim sim, final EngineConfig config, final Path mnt)
@@ -41,7 +41,7 @@ final class SimMount implements AutoCloseable
         this.mnt = mnt;
     }
 
-    static RqbitSim startSim()
+    public static RqbitSim startSim()
     {
         return RqbitSim.start(SimConfig.builder().version(RqbitVersion.V9).downloadRateBytesPerSecond(0).port(0).build());
     }
@@ -51,7 +51,7 @@ final class SimMount implements AutoCloseable
      * @param tmp    the test's temp dir (mountpoint and state file go under it).
      * @param tweaks adjusts the engine configuration (URL already set).
      */
-    static SimMount start(final RqbitSim sim, final Path tmp, final Consumer<EngineConfig.Context> tweaks) throws IOException
+    public static SimMount start(final RqbitSim sim, final Path tmp, final Consumer<EngineConfig.Context> tweaks) throws IOException
     {
         final EngineConfig.Context ctx = EngineConfig.context()
             .rqbitUrl(sim.baseUrl())
@@ -76,20 +76,20 @@ final class SimMount implements AutoCloseable
         return m;
     }
 
-    MountedEngine engine()
+    public MountedEngine engine()
     {
         return engine;
     }
 
-    boolean refreshNow()
+    public boolean refreshNow()
     {
         return engine.refreshNow();
     }
 
     /**
-     * Polls {@code condition} every 20 ms until it holds or {@code timeout} passes.
+     * Polls {@code condition} every 10 ms until it holds or {@code timeout} passes.
      */
-    static boolean await(final Duration timeout, final BooleanSupplier condition)
+    public static boolean await(final Duration timeout, final BooleanSupplier condition)
     {
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean())
@@ -98,7 +98,7 @@ final class SimMount implements AutoCloseable
             {
                 return false;
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         return true;
     }
@@ -106,7 +106,7 @@ final class SimMount implements AutoCloseable
     /**
      * Positional read of exactly {@code len} bytes (fewer only at end of file).
      */
-    static byte[] readAt(final FileChannel ch, final long pos, final int len) throws IOException
+    public static byte[] readAt(final FileChannel ch, final long pos, final int len) throws IOException
     {
         final ByteBuffer buf = ByteBuffer.allocate(len);
         long p = pos;
