@@ -372,7 +372,7 @@ final class StreamConnection extends SimpleChannelInboundHandler<HttpObject>
         }
         else
         {
-            completion.endWrite(r.slot, r.generation);
+            completion.endWrite(r.slot, r.generation, r.written);
         }
     }
 

@@ -8,19 +8,16 @@ import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
 import net.openhft.chronicle.map.MapSegmentContext;
 import org.agrona.DirectBuffer;
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.CRC32C;
 
 import static io.fuseengine.core.cache.ChunkLayout.*;
 
@@ -81,11 +78,11 @@ public final class ChunkCache implements AutoCloseable
 
     private final ReentrantLock writeLock = new ReentrantLock();
     private final BytesStore<?, Void> writerKey;
-    /** Header + payload of the chunk being inserted; also where recovery copies a payload to checksum it. */
-    private final ByteBuffer stagingBuffer;
-    private final BytesStore<?, ByteBuffer> staging;
-    private final UnsafeBuffer stagingView;
-    private final CRC32C crc = new CRC32C();
+    /**
+     * Header + payload of a chunk inserted from plain native memory (the copying {@link #put} variants); also where
+     * recovery copies a payload to checksum it. Guarded by the write lock.
+     */
+    private final ChunkBuffer staging;
     private final UnsafeBuffer writerSource = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer writerView = new UnsafeBuffer(0, 0);
 
@@ -118,9 +115,7 @@ public final class ChunkCache implements AutoCloseable
         this.index = new ClockIndex(config.segments(), config.chunksPerSegment());
         this.cursors = new ReaderCursors(config.readerCursors());
         this.writerKey = BytesStore.nativeStoreWithFixedCapacity(64);
-        this.stagingBuffer = BufferUtil.allocateDirectAligned(HEADER_LENGTH + chunkSize, 4096);
-        this.staging = BytesStore.wrap(stagingBuffer);
-        this.stagingView = new UnsafeBuffer(stagingBuffer);
+        this.staging = new ChunkBuffer(chunkSize);
     }
 
     /**
@@ -134,7 +129,9 @@ public final class ChunkCache implements AutoCloseable
         final Path file = config.cacheFile();
         if (file == null)
         {
-            return new ChunkCache(config, builder(config).create(), OpenOutcome.IN_MEMORY, "memory only");
+            final ChronicleMap<Long, byte[]> map = builder(config).create();
+            HugePages.advise(map);
+            return new ChunkCache(config, map, OpenOutcome.IN_MEMORY, "memory only");
         }
         final Path parent = file.toAbsolutePath().getParent();
         if (parent != null)
@@ -344,7 +341,37 @@ public final class ChunkCache implements AutoCloseable
     // ---------------------------------------------------------------------------------------------------- writes
 
     /**
-     * Inserts one complete chunk from native memory. See {@link #put(CacheFileIdentity, long, DirectBuffer, int, int)}.
+     * Inserts one complete chunk fetched into {@code buffer}'s payload: the zero-extra-copy variant the read-ahead
+     * fetchers use. The checksum and header are written into {@code buffer} in place <em>before</em> the writer lock
+     * is taken, so concurrent puts only serialise on the one copy into the map. See
+     * {@link #put(CacheFileIdentity, long, DirectBuffer, int, int)} for the contract on the bytes.
+     *
+     * @param buffer owned by the calling thread for the duration of the call; its header is overwritten.
+     * @return true if the chunk is resident after the call; false if refused.
+     */
+    public boolean put(final CacheFileIdentity file, final long chunkIndex, final ChunkBuffer buffer, final int length)
+    {
+        if (closed || chunkIndex < 0 || length <= 0 || length > buffer.capacity()
+            || length != expectedChunkLength(file, chunkIndex))
+        {
+            rejectedPuts.increment();
+            return false;
+        }
+        buffer.writeHeader(file, chunkIndex, length, buffer.payloadCrc(length));
+        writeLock.lock();
+        try
+        {
+            return insertLocked(file, chunkIndex, buffer, length);
+        }
+        finally
+        {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Inserts one complete chunk from native memory (copied into a staging buffer first, under the writer lock).
+     * See {@link #put(CacheFileIdentity, long, DirectBuffer, int, int)}.
      */
     public boolean put(final CacheFileIdentity file, final long chunkIndex, final long srcAddress, final int length)
     {
@@ -392,6 +419,20 @@ public final class ChunkCache implements AutoCloseable
             rejectedPuts.increment();
             return false;
         }
+        staging.view.putBytes(HEADER_LENGTH, src, srcIndex, length);
+        staging.writeHeader(file, chunkIndex, length, staging.payloadCrc(length));
+        return insertLocked(file, chunkIndex, staging, length);
+    }
+
+    /** Under the writer lock: {@code value} holds the complete entry value (header written). */
+    private boolean insertLocked(
+        final CacheFileIdentity file, final long chunkIndex, final ChunkBuffer value, final int length)
+    {
+        if (closed)
+        {
+            rejectedPuts.increment();
+            return false;
+        }
         final long key = CacheFileIdentity.chunkKey(file.fileKey(), chunkIndex);
         final int existing = index.slotOf(key);
         if (existing != ClockIndex.NO_SLOT)
@@ -412,20 +453,19 @@ public final class ChunkCache implements AutoCloseable
                 rejectedPuts.increment();
                 return false;
             }
-            stage(file, chunkIndex, src, srcIndex, length);
             writerKey.writeLong(0, key);
             try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
             {
                 c.updateLock().lock();
-                final Data<byte[]> value = c.wrapValueBytesAsData(staging, 0, HEADER_LENGTH + length);
+                final Data<byte[]> data = c.wrapValueBytesAsData(value.store, 0, HEADER_LENGTH + length);
                 final MapEntry<Long, byte[]> entry = c.entry();
                 if (entry != null)
                 {
-                    c.replaceValue(entry, value);
+                    c.replaceValue(entry, data);
                 }
                 else
                 {
-                    c.insert(c.absentEntry(), value);
+                    c.insert(c.absentEntry(), data);
                 }
             }
             index.add(key, length, segment);
@@ -443,34 +483,6 @@ public final class ChunkCache implements AutoCloseable
         bytesInserted.add(length);
         chunksInserted.increment();
         return true;
-    }
-
-    private void stage(
-        final CacheFileIdentity file, final long chunkIndex, final DirectBuffer src, final int srcIndex, final int length)
-    {
-        final UnsafeBuffer s = stagingView;
-        s.putBytes(HEADER_LENGTH, src, srcIndex, length);
-        s.putInt(ENTRY_MAGIC_OFFSET, ENTRY_MAGIC);
-        s.putInt(PAYLOAD_LENGTH_OFFSET, length);
-        s.putLong(INFO_HASH_HIGH_OFFSET, file.infoHashHigh());
-        s.putLong(INFO_HASH_MIDDLE_OFFSET, file.infoHashMiddle());
-        s.putInt(INFO_HASH_LOW_OFFSET, file.infoHashLow());
-        s.putInt(FILE_INDEX_OFFSET, file.fileIndex());
-        s.putLong(CHUNK_INDEX_OFFSET, chunkIndex);
-        s.putLong(FILE_LENGTH_OFFSET, file.fileLength());
-        s.putInt(PAYLOAD_CRC_OFFSET, stagedPayloadCrc(length));
-        s.setMemory(PAYLOAD_CRC_OFFSET + Integer.BYTES, HEADER_LENGTH - PAYLOAD_CRC_OFFSET - Integer.BYTES, (byte)0);
-    }
-
-    /** Writer: CRC-32C of the {@code length} payload bytes in the staging buffer. Allocation-free. */
-    private int stagedPayloadCrc(final int length)
-    {
-        final ByteBuffer b = stagingBuffer;
-        b.limit(HEADER_LENGTH + length).position(HEADER_LENGTH);
-        crc.reset();
-        crc.update(b);
-        b.clear();
-        return (int)crc.getValue();
     }
 
     private boolean residentMatches(final long key, final CacheFileIdentity file, final long chunkIndex, final int length)
@@ -623,8 +635,8 @@ public final class ChunkCache implements AutoCloseable
         {
             return "entry key does not match its header";
         }
-        stagingView.putBytes(HEADER_LENGTH, v, HEADER_LENGTH, payload);
-        if (stagedPayloadCrc(payload) != v.getInt(PAYLOAD_CRC_OFFSET))
+        staging.view.putBytes(HEADER_LENGTH, v, HEADER_LENGTH, payload);
+        if (staging.payloadCrc(payload) != v.getInt(PAYLOAD_CRC_OFFSET))
         {
             return "entry payload checksum mismatch (chunk " + chunkIndex + " of " + file + ")";
         }

@@ -24,8 +24,12 @@ public interface ReadCompletion
      */
     boolean beginWrite(int slot, long generation);
 
-    /** Closes a write without completing: WRITING → PENDING. */
-    void endWrite(int slot, long generation);
+    /**
+     * Closes a write without completing: WRITING → PENDING, publishing that the destination's first
+     * {@code delivered} bytes are final (they are never rewritten), so a thread watching the request's progress
+     * ({@link ReadSlots#delivered}) may copy them out before the request completes.
+     */
+    void endWrite(int slot, long generation, int delivered);
 
     /** Closes a write and completes the request with {@code length} bytes delivered: WRITING → COMPLETE. */
     void completeWrite(int slot, long generation, int length);

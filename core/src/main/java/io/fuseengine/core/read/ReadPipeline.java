@@ -166,6 +166,16 @@ public final class ReadPipeline implements AutoCloseable
     }
 
     /**
+     * Any thread: bytes of a started request already in its destination and final (see
+     * {@link ReadSlots#delivered}), or -1 once it failed, was given up or its slot moved on. Lets other readers of
+     * the same destination (a chunk being fetched) take their part before the whole request completes.
+     */
+    public int delivered(final long ticket)
+    {
+        return ticket < 0 ? -1 : slots.delivered(ticketSlot(ticket), ticketGeneration(ticket));
+    }
+
+    /**
      * Any thread: fails a started request with {@code errno} (e.g. ECANCELED). Its waiter returns at once; the
      * transport's next {@code beginWrite} on it fails, so it stops writing and closes that connection. A ticket that
      * already completed (or whose slot was reused) is left alone.

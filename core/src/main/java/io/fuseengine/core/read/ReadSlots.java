@@ -220,9 +220,39 @@ public final class ReadSlots implements ReadCompletion
     }
 
     @Override
-    public void endWrite(final int slot, final long generation)
+    public void endWrite(final int slot, final long generation, final int delivered)
     {
-        meta.putLongRelease(slot * SLOT_STRIDE + STATE_WORD_OFFSET, word(generation, PENDING));
+        final int base = slot * SLOT_STRIDE;
+        meta.putIntRelease(base + RESULT_LENGTH_OFFSET, delivered);
+        meta.putLongRelease(base + STATE_WORD_OFFSET, word(generation, PENDING));
+    }
+
+    /**
+     * Any thread: how far request (slot, generation) has got. The destination's first {@code n} bytes are final
+     * and visible to the caller once this returns {@code n} (the transport publishes the count after the bytes,
+     * with release semantics, and never rewrites them). The answer is only as durable as the destination memory:
+     * the caller must know by other means that its owner has not reused it meanwhile.
+     *
+     * @return bytes delivered so far (the full length once completed successfully), or -1 if the request failed,
+     * was given up, or the slot has moved on to another generation.
+     */
+    public int delivered(final int slot, final long generation)
+    {
+        final int base = slot * SLOT_STRIDE;
+        final long before = meta.getLongVolatile(base + STATE_WORD_OFFSET);
+        if (generationOf(before) != generation || stateOf(before) == FREE)
+        {
+            return -1;
+        }
+        if (stateOf(before) == COMPLETE)
+        {
+            final int errno = meta.getInt(base + ERRNO_OFFSET);
+            final int length = meta.getInt(base + RESULT_LENGTH_OFFSET);
+            return meta.getLongVolatile(base + STATE_WORD_OFFSET) == before && errno == 0 ? length : -1;
+        }
+        final int n = meta.getIntVolatile(base + RESULT_LENGTH_OFFSET);
+        final long after = meta.getLongVolatile(base + STATE_WORD_OFFSET);
+        return generationOf(after) == generation && stateOf(after) != FREE ? n : -1;
     }
 
     @Override

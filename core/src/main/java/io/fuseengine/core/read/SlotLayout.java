@@ -8,7 +8,7 @@ package io.fuseengine.core.read;
  * <pre>
  *   0  state word (long): generation &lt;&lt; STATE_BITS | state     -- CAS / volatile
  *   8  errno (int)                                                 -- written while WRITING
- *  12  length (int): bytes delivered                               -- written while WRITING
+ *  12  length (int): bytes delivered so far, then the result       -- written while WRITING (release)
  *  16  destination address (long): native buffer the bytes go to  -- written by the claimer before publish
  *  24  request offset in the file (long)                           -- written by the claimer before publish
  *  32  request length (int)                                        -- written by the claimer before publish

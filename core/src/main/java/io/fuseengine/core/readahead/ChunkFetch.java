@@ -15,6 +15,9 @@ import io.fuseengine.core.read.StreamTarget;
  * written under this object's monitor (or by the one thread that owns the record in CLAIMED/RUNNING before it is
  * published); the table and the fetchers read the volatile ones without it and confirm under the monitor. Waiters
  * block on the monitor ({@code wait/notifyAll}); the record is recycled only once DONE with no waiter left.
+ * Progressive readers of a RUNNING fetch hold no claim on the record while they watch its ticket's progress; they
+ * prove it is still the same fetch (same ticket: tickets never repeat) under the monitor before copying, and
+ * count themselves in {@link #copiers} while they copy.
  */
 final class ChunkFetch
 {
@@ -24,6 +27,8 @@ final class ChunkFetch
     static final int RUNNING = 3;
     static final int DONE = 4;
 
+    /** A reader is waiting for it now (queued by a miss, or joined while queued): fetchers take it first. */
+    static final int PRIORITY_FOREGROUND = -1;
     static final int PRIORITY_READ_AHEAD = 0;
     static final int PRIORITY_PROBE = 1;
 
@@ -47,6 +52,13 @@ final class ChunkFetch
     int priority;
     long sequence;
     int waiters;
+    /**
+     * Readers copying their part out of the staging buffer of this RUNNING fetch (see
+     * {@code StreamingReader#joinProgressively}); the owner does not let the staging buffer go while any are.
+     */
+    int copiers;
+    /** Native address of the staging payload the RUNNING fetch writes to; written before {@link #ticket}. */
+    long stagingAddress;
     /** Positive errno once DONE and failed, 0 once DONE and resident. */
     int errno;
 
@@ -83,6 +95,8 @@ final class ChunkFetch
         this.priority = priority;
         this.sequence = sequence;
         this.waiters = 0;
+        this.copiers = 0;
+        this.stagingAddress = 0;
         this.errno = 0;
         this.cancelRequested = false;
         this.ticket = -1;

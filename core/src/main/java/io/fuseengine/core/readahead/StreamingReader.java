@@ -1,21 +1,22 @@
 package io.fuseengine.core.readahead;
 
 import io.fuseengine.core.cache.CacheFileIdentity;
+import io.fuseengine.core.cache.ChunkBuffer;
 import io.fuseengine.core.cache.ChunkCache;
 import io.fuseengine.core.errno.Errno;
 import io.fuseengine.core.read.ReadPipeline;
 import io.fuseengine.core.read.SlotLayout;
 import io.fuseengine.core.read.StreamTarget;
-import org.agrona.BufferUtil;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The read path with a chunk cache and read-ahead in front of the {@link ReadPipeline}: what FUSE {@code read}
@@ -24,16 +25,20 @@ import java.util.concurrent.atomic.LongAdder;
  * <h2>A read</h2>
  * Clamped to end of file (0 at or past it, no backend call). A cache hit is copied straight into the destination
  * (allocation-free). On a miss, if the covering chunk is already being fetched (by read-ahead, a probe prefetch or
- * another reader) the read waits for that fetch, with its own deadline, and is then served from the cache: bytes in
- * flight are never asked for twice. Otherwise:
+ * another reader) the read joins that fetch, with its own deadline: bytes in flight are never asked for twice. It
+ * does not wait for the whole chunk: it watches the request's progress and copies its own part out of the fetch's
+ * staging buffer as soon as the transport has delivered it (a 128 KiB read at the start of a 4 MiB chunk waits
+ * for 128 KiB, not 4 MiB: this is what keeps time to first byte low while the head chunk of a media file is
+ * prefetched). Otherwise:
  * <ul>
  *   <li><b>random reader</b> (the default): a direct read of just the requested range into the destination (copied
  *   once). It is the lowest latency and fetches the least: 128 KiB instead of a whole chunk the reader may never
  *   come back to;</li>
  *   <li><b>sequential reader</b> (window open), or a read in a <b>media-probe head/tail chunk</b>: one range request
- *   for the whole aligned chunk into a pooled staging buffer, put in the cache, the requested part copied out.
- *   The reader will read the rest of that chunk next (or a scanner its header/index), so this primes the cache.
- *   When no staging buffer is free it falls back to a direct read.</li>
+ *   for the whole aligned chunk, put in the cache. The reader will read the rest of that chunk next (or a scanner
+ *   its header/index), so this primes the cache. If a fetcher is idle the chunk is queued for it at the front and
+ *   the read joins it (progressively, as above); otherwise the reader fetches the chunk itself into a pooled
+ *   staging buffer and copies its part out; with no staging buffer free, it falls back to a direct read.</li>
  * </ul>
  * A fetch that fails or times out is never cached; its waiters fall back to a direct read within their own
  * deadline (or answer ETIMEDOUT if it is gone).
@@ -68,10 +73,16 @@ public final class StreamingReader implements AutoCloseable
     private static final int WAITED = Integer.MIN_VALUE;
     /** joinFetch: the record was no longer the pending fetch of our chunk. */
     private static final int NOT_PENDING = Integer.MIN_VALUE + 1;
-    /** fetchChunk: no staging buffer or record free: read directly. */
-    private static final int NOT_STARTED = Integer.MIN_VALUE + 2;
-    /** fetchChunk: someone else put the chunk in flight first: wait for theirs. */
-    private static final int RACED = Integer.MIN_VALUE + 3;
+
+    /** joinProgressively: the fetch is not (or no longer) running with a ticket; wait for it to end. */
+    private static final int FALLBACK = Integer.MIN_VALUE + 4;
+    /**
+     * How long a reader waits for a fetcher to pick up the queued chunk it needs before it reads its own range
+     * directly instead (every fetcher busy, e.g. on pieces rqbit does not have yet).
+     */
+    private static final long PICKUP_WAIT_NS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long PROGRESS_MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(10);
+    private static final long PROGRESS_MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private static final int ENQUEUED = 0;
     private static final int SKIPPED = 1;
@@ -86,12 +97,14 @@ public final class StreamingReader implements AutoCloseable
     private final ChunkFetch[] fetches;
     private final ManyToManyConcurrentArrayQueue<ChunkFetch> freeFetches;
     private final InFlightChunks inFlight;
-    private final ManyToManyConcurrentArrayQueue<Staging> foregroundStaging;
     private final Thread[] fetchers;
     private final AtomicLong sequence = new AtomicLong();
     /** Monitor the fetchers sleep on; guards {@link #queued}. Never taken before a ChunkFetch monitor. */
     private final Object work = new Object();
     private int queued;
+    /** QUEUED records of {@link ChunkFetch#PRIORITY_FOREGROUND}; guarded by {@link #work}. */
+    private int queuedForeground;
+    private final int foregroundFetchers;
     private volatile boolean closed;
 
     private final LongAdder hits = new LongAdder();
@@ -104,6 +117,7 @@ public final class StreamingReader implements AutoCloseable
     private final LongAdder directReads = new LongAdder();
     private final LongAdder chunkFetches = new LongAdder();
     private final LongAdder failedFetches = new LongAdder();
+    private final LongAdder progressiveReads = new LongAdder();
 
     /**
      * Starts the fetcher threads. The pipeline and the cache stay the caller's: {@link #close()} closes neither.
@@ -134,17 +148,15 @@ public final class StreamingReader implements AutoCloseable
             freeFetches.offer(fetches[i]);
         }
         this.inFlight = new InFlightChunks(records);
-        this.foregroundStaging = new ManyToManyConcurrentArrayQueue<>(Math.max(2, config.foregroundBuffers()));
-        for (int i = 0; i < config.foregroundBuffers(); i++)
-        {
-            foregroundStaging.offer(new Staging(chunkSize));
-        }
         final int fetcherCount = readAheadEnabled ? config.fetchers() : 0;
-        this.fetchers = new Thread[fetcherCount];
-        for (int i = 0; i < fetcherCount; i++)
+        this.foregroundFetchers = config.foregroundBuffers();
+        this.fetchers = new Thread[fetcherCount + foregroundFetchers];
+        for (int i = 0; i < fetchers.length; i++)
         {
+            final boolean foregroundOnly = i >= fetcherCount;
             final Staging staging = new Staging(chunkSize);
-            final Thread t = new Thread(() -> fetcherLoop(staging), "fe-readahead-" + i);
+            final Thread t = new Thread(() -> fetcherLoop(staging, foregroundOnly),
+                foregroundOnly ? "fe-fetch-" + (i - fetcherCount) : "fe-readahead-" + i);
             t.setDaemon(true);
             fetchers[i] = t;
         }
@@ -152,8 +164,8 @@ public final class StreamingReader implements AutoCloseable
         {
             t.start();
         }
-        LOG.info("streaming reader: chunk {} B, read-ahead up to {} chunks, {} fetchers, {} foreground buffers",
-            chunkSize, readAheadEnabled ? maxWindowChunks : 0, fetcherCount, config.foregroundBuffers());
+        LOG.info("streaming reader: chunk {} B, read-ahead up to {} chunks, {} read-ahead fetchers, {} foreground fetchers",
+            chunkSize, readAheadEnabled ? maxWindowChunks : 0, fetcherCount, foregroundFetchers);
     }
 
     /**
@@ -199,10 +211,10 @@ public final class StreamingReader implements AutoCloseable
             config.sequentialReads(), config.sequentialSlack(), maxWindowChunks);
         if (mediaProbe && readAheadEnabled && !closed && target.length() > 0)
         {
-            tryEnqueue(s, 0, ChunkFetch.PRIORITY_PROBE);
+            tryEnqueue(s, 0, ChunkFetch.PRIORITY_PROBE, true);
             for (long c = Math.max(1, s.tailFromChunk()); c <= s.lastChunk(); c++)
             {
-                tryEnqueue(s, c, ChunkFetch.PRIORITY_PROBE);
+                tryEnqueue(s, c, ChunkFetch.PRIORITY_PROBE, true);
             }
         }
         return s;
@@ -305,17 +317,15 @@ public final class StreamingReader implements AutoCloseable
             readAheadWasted.increment();
         }
         ChunkFetch f = inFlight.find(file, chunk);
-        if (f == null && wantChunk)
+        if (f == null && wantChunk && foregroundFetchers > 0 && !closed)
         {
-            final int r = fetchChunk(s.target(), file, chunk, off, pn, dst, deadline);
-            if (r != NOT_STARTED && r != RACED)
+            // queue the whole chunk at the front for a fetcher, and take our part as soon as it has arrived
+            if (tryEnqueue(s, chunk, ChunkFetch.PRIORITY_FOREGROUND, false) == SKIPPED
+                && cache.read(file, off, pn, dst) == pn)
             {
-                return r;
+                return pn;
             }
-            if (r == RACED)
-            {
-                f = inFlight.find(file, chunk);
-            }
+            f = inFlight.find(file, chunk);
         }
         if (f != null)
         {
@@ -340,11 +350,17 @@ public final class StreamingReader implements AutoCloseable
     }
 
     /**
-     * Waits for (or, if it is still queued and a staging buffer is free, takes over and runs) the fetch of
-     * {@code chunk}.
+     * Serves a read from the fetch of {@code chunk} already queued or running, without asking the backend again:
+     * <ol>
+     *   <li>still queued: moves it to the front of the queue and waits up to {@link #PICKUP_WAIT_NS} for a fetcher
+     *   to start it (else {@link #NOT_PENDING}: the caller reads its own range directly);</li>
+     *   <li>running: copies this read's part out of the fetch's staging buffer as soon as the transport has
+     *   delivered it ({@link #joinProgressively}), so a reader waits for its own 128 KiB, not for the whole chunk;</li>
+     *   <li>otherwise: waits for the fetch to end, and the caller reads the cache.</li>
+     * </ol>
      *
      * @return {@code pn} if served, {@link #WAITED} when the fetch ended (look in the cache), {@link #NOT_PENDING},
-     * or {@code -ETIMEDOUT} when this read's deadline passed.
+     * or {@code -ETIMEDOUT}/{@code -EINTR}.
      */
     private int joinFetch(
         final ChunkFetch f,
@@ -355,7 +371,6 @@ public final class StreamingReader implements AutoCloseable
         final long dst,
         final long deadline)
     {
-        Staging staging = null;
         synchronized (f)
         {
             if (!f.isPendingFetchOf(file, chunk) || f.cancelRequested)
@@ -363,73 +378,129 @@ public final class StreamingReader implements AutoCloseable
                 return NOT_PENDING;
             }
             f.needed = true;
+            inFlightWaits.increment();
             if (f.state == ChunkFetch.QUEUED)
             {
-                staging = foregroundStaging.poll();
-                if (staging != null)
+                promote(f);
+                final int r = awaitPickUp(f, deadline);
+                if (r != 0)
                 {
-                    f.state = ChunkFetch.RUNNING;
-                    leaveQueued();
+                    return r;
                 }
-            }
-            if (staging == null)
-            {
-                inFlightWaits.increment();
-                f.waiters++;
-                try
+                if (!f.isPendingFetchOf(file, chunk))
                 {
-                    while (f.state != ChunkFetch.DONE)
-                    {
-                        final long remaining = deadline - System.nanoTime();
-                        if (remaining <= 0)
-                        {
-                            return -Errno.ETIMEDOUT;
-                        }
-                        TimeUnit.NANOSECONDS.timedWait(f, remaining);
-                    }
                     return WAITED;
                 }
-                catch (final InterruptedException ex)
+                if (f.state == ChunkFetch.QUEUED)
                 {
-                    Thread.currentThread().interrupt();
-                    return -Errno.EINTR;
-                }
-                finally
-                {
-                    f.waiters--;
-                    if (f.state == ChunkFetch.DONE && f.waiters == 0)
-                    {
-                        recycle(f);
-                    }
+                    return NOT_PENDING; // no fetcher free in time: read our range directly; the chunk stays queued
                 }
             }
         }
-        // taken over from the queue: this reader runs the fetch; others keep waiting on the record
-        try
+        final int progressive = joinProgressively(f, file, chunk, off, pn, dst, deadline);
+        if (progressive != FALLBACK)
         {
-            chunkFetches.increment();
-            final int errno = runFetch(f, staging, deadline);
-            if (errno == 0)
+            return progressive;
+        }
+        synchronized (f)
+        {
+            if (!f.isPendingFetchOf(file, chunk))
             {
-                staging.copyOut((int)(off - (chunk << chunkShift)), dst, pn);
+                return WAITED;
             }
-            complete(f, errno);
-            return errno == 0 ? pn : WAITED;
+            f.waiters++;
+            try
+            {
+                while (f.state != ChunkFetch.DONE)
+                {
+                    final long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0)
+                    {
+                        return -Errno.ETIMEDOUT;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(f, remaining);
+                }
+                return WAITED;
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return -Errno.EINTR;
+            }
+            finally
+            {
+                f.waiters--;
+                if (f.state == ChunkFetch.DONE && f.waiters == 0)
+                {
+                    recycle(f);
+                }
+            }
         }
-        finally
+    }
+
+    /** Under {@code f}'s monitor, {@code f} QUEUED: a reader needs it now; foreground fetchers may take it. */
+    private void promote(final ChunkFetch f)
+    {
+        if (f.priority != ChunkFetch.PRIORITY_FOREGROUND)
         {
-            foregroundStaging.offer(staging);
+            f.priority = ChunkFetch.PRIORITY_FOREGROUND;
+            synchronized (work)
+            {
+                queuedForeground++;
+                work.notifyAll();
+            }
         }
     }
 
     /**
-     * Foreground whole-chunk fetch (policy a): claims the chunk in the in-flight table, fetches it into a pooled
-     * staging buffer, caches it, copies the requested part out.
+     * Under {@code f}'s monitor, {@code f} QUEUED: waits up to {@link #PICKUP_WAIT_NS} (and the deadline) for a
+     * fetcher to take it ({@link #takeQueued} notifies).
      *
-     * @return {@code pn}, a negated errno, {@link #NOT_STARTED} or {@link #RACED}.
+     * @return 0 when it was taken or the wait is over, or {@code -ETIMEDOUT}/{@code -EINTR}.
      */
-    private int fetchChunk(
-        final StreamTarget target,
+    private int awaitPickUp(final ChunkFetch f, final long deadline)
+    {
+        final long giveUp = Math.min(deadline, System.nanoTime() + PICKUP_WAIT_NS);
+        f.waiters++;
+        try
+        {
+            while (f.state == ChunkFetch.QUEUED)
+            {
+                final long remaining = giveUp - System.nanoTime();
+                if (remaining <= 0)
+                {
+                    return System.nanoTime() - deadline >= 0 ? -Errno.ETIMEDOUT : 0;
+                }
+                TimeUnit.NANOSECONDS.timedWait(f, remaining);
+            }
+            return 0;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return -Errno.EINTR;
+        }
+        finally
+        {
+            f.waiters--;
+            if (f.state == ChunkFetch.DONE && f.waiters == 0)
+            {
+                recycle(f);
+            }
+        }
+    }
+
+    /**
+     * Takes this read's part out of the staging buffer of the RUNNING fetch {@code f} as soon as the transport
+     * has delivered it (watching the request's progress, {@link ReadPipeline#delivered}), instead of waiting for
+     * the whole chunk. The bytes are final once delivered; the staging buffer stays the fetch's until the owner's
+     * {@link #complete}, which waits for readers still copying ({@link ChunkFetch#copiers}).
+     *
+     * @return {@code pn}, {@code -ETIMEDOUT}/{@code -EINTR}, or {@link #FALLBACK} when the fetch is not running
+     * with a ticket (queued, starting, or already over: wait for its end and read the cache).
+     */
+    private int joinProgressively(
+        final ChunkFetch f,
         final CacheFileIdentity file,
         final long chunk,
         final long off,
@@ -437,49 +508,94 @@ public final class StreamingReader implements AutoCloseable
         final long dst,
         final long deadline)
     {
-        final Staging staging = foregroundStaging.poll();
-        if (staging == null)
+        final int from = (int)(off - (chunk << chunkShift));
+        long ticket;
+        long source;
+        long parkNs = PROGRESS_MIN_PARK_NS;
+        final long startBy = System.nanoTime() + PICKUP_WAIT_NS;
+        while (true)
         {
-            return NOT_STARTED;
-        }
-        try
-        {
-            final ChunkFetch f = freeFetches.poll();
-            if (f == null)
-            {
-                return NOT_STARTED;
-            }
             synchronized (f)
             {
-                f.describe(file, target, chunk, (int)cache.expectedChunkLength(file, chunk), null, false, 0, 0);
-                f.state = ChunkFetch.RUNNING;
+                if (!f.isPendingFetchOf(file, chunk))
+                {
+                    return FALLBACK;
+                }
+                final int state = f.state;
+                if (state == ChunkFetch.RUNNING && f.ticket >= 0)
+                {
+                    ticket = f.ticket;
+                    source = f.stagingAddress;
+                    break;
+                }
+                if (state == ChunkFetch.QUEUED)
+                {
+                    return FALLBACK;
+                }
             }
-            if (inFlight.putIfAbsent(f) != null)
+            // CLAIMED, or RUNNING with its request not started yet: a fetcher has just taken it; wait for the ticket
+            final long now = System.nanoTime();
+            if (now - deadline >= 0)
+            {
+                return -Errno.ETIMEDOUT;
+            }
+            if (now - startBy >= 0)
+            {
+                return FALLBACK;
+            }
+            if (Thread.currentThread().isInterrupted())
+            {
+                return -Errno.EINTR;
+            }
+            LockSupport.parkNanos(parkNs);
+            parkNs = Math.min(parkNs * 2, PROGRESS_MAX_PARK_NS);
+        }
+        parkNs = PROGRESS_MIN_PARK_NS;
+        while (true)
+        {
+            final int delivered = pipeline.delivered(ticket);
+            if (delivered < 0)
+            {
+                return FALLBACK;
+            }
+            if (delivered >= from + pn)
             {
                 synchronized (f)
                 {
-                    f.clear();
+                    if (f.ticket != ticket || f.state != ChunkFetch.RUNNING)
+                    {
+                        return FALLBACK;
+                    }
+                    f.copiers++;
                 }
-                freeFetches.offer(f);
-                return RACED;
-            }
-            if (cache.read(file, off, pn, dst) == pn)
-            {
-                complete(f, 0);
+                try
+                {
+                    UnsafeApi.copyMemory(source + from, dst, pn);
+                }
+                finally
+                {
+                    synchronized (f)
+                    {
+                        if (--f.copiers == 0)
+                        {
+                            f.notifyAll();
+                        }
+                    }
+                }
+                progressiveReads.increment();
                 return pn;
             }
-            chunkFetches.increment();
-            final int errno = runFetch(f, staging, deadline);
-            if (errno == 0)
+            final long remaining = deadline - System.nanoTime();
+            if (remaining <= 0)
             {
-                staging.copyOut((int)(off - (chunk << chunkShift)), dst, pn);
+                return -Errno.ETIMEDOUT;
             }
-            complete(f, errno);
-            return errno == 0 ? pn : -errno;
-        }
-        finally
-        {
-            foregroundStaging.offer(staging);
+            if (Thread.currentThread().isInterrupted())
+            {
+                return -Errno.EINTR;
+            }
+            LockSupport.parkNanos(Math.min(parkNs, remaining));
+            parkNs = Math.min(parkNs * 2, PROGRESS_MAX_PARK_NS);
         }
     }
 
@@ -489,7 +605,7 @@ public final class StreamingReader implements AutoCloseable
     {
         for (int i = 0; i < count; i++)
         {
-            if (tryEnqueue(s, from + i, ChunkFetch.PRIORITY_READ_AHEAD) == NO_RECORD)
+            if (tryEnqueue(s, from + i, ChunkFetch.PRIORITY_READ_AHEAD, true) == NO_RECORD)
             {
                 s.readAheadStalled(from + i);
                 return;
@@ -499,8 +615,11 @@ public final class StreamingReader implements AutoCloseable
 
     /**
      * Queues a fetch of {@code chunk} for the fetchers, unless it is resident or in flight already.
+     *
+     * @param readAhead true for read-ahead and probe prefetch (owned by {@code s}: its seek or close cancels it);
+     *                  false for a reader's miss (needed now, never cancelled).
      */
-    private int tryEnqueue(final OpenStream s, final long chunk, final int priority)
+    private int tryEnqueue(final OpenStream s, final long chunk, final int priority, final boolean readAhead)
     {
         final CacheFileIdentity file = s.file();
         final long length = cache.expectedChunkLength(file, chunk);
@@ -515,7 +634,8 @@ public final class StreamingReader implements AutoCloseable
         }
         synchronized (f)
         {
-            f.describe(file, s.target(), chunk, (int)length, s, true, priority, sequence.incrementAndGet());
+            f.describe(file, s.target(), chunk, (int)length, readAhead ? s : null, readAhead, priority,
+                sequence.incrementAndGet());
             f.state = ChunkFetch.CLAIMED;
         }
         if (inFlight.putIfAbsent(f) != null)
@@ -533,7 +653,11 @@ public final class StreamingReader implements AutoCloseable
             synchronized (work)
             {
                 queued++;
-                work.notify();
+                if (priority == ChunkFetch.PRIORITY_FOREGROUND)
+                {
+                    queuedForeground++;
+                }
+                work.notifyAll(); // foreground-only fetchers wait on the same monitor for other work
             }
         }
         return ENQUEUED;
@@ -561,7 +685,7 @@ public final class StreamingReader implements AutoCloseable
                 if (f.state == ChunkFetch.QUEUED)
                 {
                     f.state = ChunkFetch.RUNNING;
-                    leaveQueued();
+                    leaveQueued(f);
                     wasQueued = true;
                 }
                 else if (f.state == ChunkFetch.RUNNING)
@@ -588,13 +712,18 @@ public final class StreamingReader implements AutoCloseable
         }
     }
 
-    private void fetcherLoop(final Staging staging)
+    /**
+     * A fetcher thread: runs queued chunk fetches into its own staging buffer. Read-ahead fetchers take any
+     * (readers' first); foreground-only ones only those a reader waits for, so a reader's miss never queues behind
+     * read-ahead and probe prefetch.
+     */
+    private void fetcherLoop(final Staging staging, final boolean foregroundOnly)
     {
         while (true)
         {
             synchronized (work)
             {
-                while (queued == 0 && !closed)
+                while ((foregroundOnly ? queuedForeground : queued) == 0 && !closed)
                 {
                     try
                     {
@@ -610,7 +739,7 @@ public final class StreamingReader implements AutoCloseable
                     return;
                 }
             }
-            final ChunkFetch f = takeQueued();
+            final ChunkFetch f = takeQueued(foregroundOnly);
             if (f == null)
             {
                 continue;
@@ -624,7 +753,11 @@ public final class StreamingReader implements AutoCloseable
                     continue;
                 }
                 errno = runFetch(f, staging, System.nanoTime() + pipeline.readTimeoutNanos());
-                if (errno == 0)
+                if (errno == 0 && !f.readAhead)
+                {
+                    chunkFetches.increment(); // a reader's miss, handed to an idle fetcher
+                }
+                else if (errno == 0)
                 {
                     readAheadBytes.add(f.chunkLength);
                     readAheadChunks.increment();
@@ -650,8 +783,11 @@ public final class StreamingReader implements AutoCloseable
         }
     }
 
-    /** Fetcher: claims the queued fetch of highest priority (probe prefetch last), oldest first. */
-    private ChunkFetch takeQueued()
+    /**
+     * Fetcher: claims the queued fetch of highest priority (a reader's first, probe prefetch last), oldest first;
+     * a foreground-only fetcher only one a reader waits for.
+     */
+    private ChunkFetch takeQueued(final boolean foregroundOnly)
     {
         for (int attempt = 0; attempt < 4; attempt++)
         {
@@ -659,6 +795,7 @@ public final class StreamingReader implements AutoCloseable
             for (final ChunkFetch f : fetches)
             {
                 if (f.state == ChunkFetch.QUEUED
+                    && (!foregroundOnly || f.priority == ChunkFetch.PRIORITY_FOREGROUND)
                     && (best == null || f.priority < best.priority || (f.priority == best.priority && f.sequence < best.sequence)))
                 {
                     best = f;
@@ -673,7 +810,8 @@ public final class StreamingReader implements AutoCloseable
                 if (best.state == ChunkFetch.QUEUED)
                 {
                     best.state = ChunkFetch.RUNNING;
-                    leaveQueued();
+                    leaveQueued(best);
+                    best.notifyAll(); // readers waiting for a fetcher to pick it up (awaitPickUp)
                     return best;
                 }
             }
@@ -681,12 +819,16 @@ public final class StreamingReader implements AutoCloseable
         return null;
     }
 
-    /** Under a ChunkFetch monitor: a record left QUEUED. */
-    private void leaveQueued()
+    /** Under {@code f}'s monitor: it left QUEUED. */
+    private void leaveQueued(final ChunkFetch f)
     {
         synchronized (work)
         {
             queued--;
+            if (f.priority == ChunkFetch.PRIORITY_FOREGROUND)
+            {
+                queuedForeground--;
+            }
         }
     }
 
@@ -705,7 +847,8 @@ public final class StreamingReader implements AutoCloseable
             return Errno.ECANCELED;
         }
         final int length = f.chunkLength;
-        final long ticket = pipeline.start(f.target, f.chunkIndex << chunkShift, length, staging.address, deadline);
+        f.stagingAddress = staging.address(); // published to progressive readers by the volatile write of ticket
+        final long ticket = pipeline.start(f.target, f.chunkIndex << chunkShift, length, staging.address(), deadline);
         if (ticket < 0)
         {
             failedFetches.increment();
@@ -723,7 +866,7 @@ public final class StreamingReader implements AutoCloseable
             failedFetches.increment();
             return r < 0 ? -r : Errno.EIO;
         }
-        if (!cache.put(f.file, f.chunkIndex, staging.address, length))
+        if (!cache.put(f.file, f.chunkIndex, staging.chunk, length))
         {
             LOG.debug("chunk cache refused chunk {} of {}", f.chunkIndex, f.target);
         }
@@ -736,6 +879,7 @@ public final class StreamingReader implements AutoCloseable
         inFlight.remove(f, f.file, f.chunkIndex);
         synchronized (f)
         {
+            awaitCopiers(f);
             f.errno = errno;
             f.state = ChunkFetch.DONE;
             f.ticket = -1;
@@ -744,6 +888,30 @@ public final class StreamingReader implements AutoCloseable
             {
                 recycle(f);
             }
+        }
+    }
+
+    /**
+     * Under the record's monitor, by the owner before its staging buffer moves on: waits for progressive readers
+     * still copying out of it (each copy is one memcpy of at most a read's length).
+     */
+    private static void awaitCopiers(final ChunkFetch f)
+    {
+        boolean interrupted = false;
+        while (f.copiers > 0)
+        {
+            try
+            {
+                f.wait(1);
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true;
+            }
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -797,7 +965,7 @@ public final class StreamingReader implements AutoCloseable
         return cancellations.sum();
     }
 
-    /** Reads that waited for a chunk already being fetched instead of asking the backend. */
+    /** Reads that joined a chunk fetch already queued or in flight instead of asking the backend. */
     public long inFlightWaits()
     {
         return inFlightWaits.sum();
@@ -807,6 +975,12 @@ public final class StreamingReader implements AutoCloseable
     public long directReads()
     {
         return directReads.sum();
+    }
+
+    /** Reads served from a chunk fetch still in flight, as soon as their part had arrived. */
+    public long progressiveReads()
+    {
+        return progressiveReads.sum();
     }
 
     /** Whole chunks fetched by readers themselves (policy a, or a queued fetch taken over). */
@@ -891,7 +1065,7 @@ public final class StreamingReader implements AutoCloseable
                 if (f.state == ChunkFetch.QUEUED)
                 {
                     f.state = ChunkFetch.RUNNING;
-                    leaveQueued();
+                    leaveQueued(f);
                     take = true;
                 }
             }
@@ -902,19 +1076,25 @@ public final class StreamingReader implements AutoCloseable
         }
     }
 
-    /** A chunk-sized direct staging buffer, owned by one fetcher or lent to one reader at a time. */
+    /**
+     * A chunk-sized direct staging buffer laid out as a cache entry ({@link ChunkBuffer}: the fetch writes the payload,
+     * the cache inserts it with one copy), owned by one fetcher or lent to one reader at a time.
+     */
     private static final class Staging
     {
-        final ByteBuffer buffer;
-        final long address;
+        final ChunkBuffer chunk;
         final UnsafeBuffer source;
         final UnsafeBuffer destination = new UnsafeBuffer(0, 0);
 
         Staging(final int chunkSize)
         {
-            this.buffer = BufferUtil.allocateDirectAligned(chunkSize, 4096);
-            this.address = BufferUtil.address(buffer);
-            this.source = new UnsafeBuffer(buffer);
+            this.chunk = new ChunkBuffer(chunkSize);
+            this.source = new UnsafeBuffer(chunk.payloadAddress(), chunkSize);
+        }
+
+        long address()
+        {
+            return chunk.payloadAddress();
         }
 
         /** Copies {@code n} staged bytes from {@code from} to native memory at {@code destAddress}. */

@@ -121,6 +121,32 @@ class ReadSlotsTest
      * park, unpark lost) shows as a 30 s stall that the per-read bound catches.
      */
     @Test
+    void shouldReportDeliveredBytesOfTheCurrentGenerationOnly()
+    {
+        final ReadSlots slots = new ReadSlots(2);
+        final StreamTarget target = new StreamTarget("0123456789abcdef0123456789abcdef01234567", 0, 1 << 20, "t");
+        final int slot = slots.tryClaim(target, 0, 4096, 0, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        final long generation = slots.generation(slot);
+        assertThat(slots.delivered(slot, generation)).isZero();
+
+        assertThat(slots.beginWrite(slot, generation)).isTrue();
+        slots.endWrite(slot, generation, 1024);
+        assertThat(slots.delivered(slot, generation)).isEqualTo(1024);
+        assertThat(slots.delivered(slot, generation + 1)).as("another generation").isEqualTo(-1);
+
+        assertThat(slots.beginWrite(slot, generation)).isTrue();
+        slots.completeWrite(slot, generation, 4096);
+        assertThat(slots.delivered(slot, generation)).as("completed").isEqualTo(4096);
+        assertThat(slots.await(slot, generation, System.nanoTime() + TimeUnit.SECONDS.toNanos(1))).isEqualTo(4096);
+        assertThat(slots.delivered(slot, generation)).as("given back").isEqualTo(-1);
+
+        final int again = slots.tryClaim(target, 0, 4096, 0, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        final long next = slots.generation(again);
+        assertThat(slots.fail(again, next, Errno.EIO)).isTrue();
+        assertThat(slots.delivered(again, next)).as("failed").isEqualTo(-1);
+    }
+
+    @Test
     void shouldNeverLoseWakeUpUnderConcurrentCompletion() throws Exception
     {
         final ReadSlots slots = new ReadSlots(16, TimeUnit.SECONDS.toNanos(30));

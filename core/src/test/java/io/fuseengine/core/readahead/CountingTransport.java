@@ -37,6 +37,8 @@ final class CountingTransport implements RangeTransport
         final Semaphore finished = new Semaphore(0);
         final CountDownLatch release = new CountDownLatch(1);
         volatile int failWith;
+        /** Bytes of each held request written (and published as delivered) at once, before it is held. */
+        volatile int deliverFirst;
 
         Gate(final Predicate<Request> matches)
         {
@@ -124,6 +126,22 @@ final class CountingTransport implements RangeTransport
         final Gate g = gate;
         if (g != null && g.matches.test(r))
         {
+            final int first = Math.min(g.deliverFirst, r.length());
+            if (first > 0)
+            {
+                if (!c.beginWrite(slot, generation))
+                {
+                    refusedWrites.incrementAndGet();
+                    return;
+                }
+                final long seed = seed(target);
+                final UnsafeBuffer dest = new UnsafeBuffer(c.destAddress(slot), first);
+                for (int i = 0; i < first; i++)
+                {
+                    dest.putByte(i, at(seed, r.offset() + i));
+                }
+                c.endWrite(slot, generation, first);
+            }
             g.arrived.release();
             held.execute(() ->
             {
@@ -139,7 +157,7 @@ final class CountingTransport implements RangeTransport
                     }
                     else
                     {
-                        deliver(c, slot, generation, target, r);
+                        deliver(c, slot, generation, target, r, first);
                     }
                 }
                 catch (final InterruptedException ex)
@@ -153,24 +171,26 @@ final class CountingTransport implements RangeTransport
             });
             return;
         }
-        deliver(c, slot, generation, target, r);
+        deliver(c, slot, generation, target, r, 0);
     }
 
+    /** Writes bytes {@code [from, length)} of the request (the first {@code from} were delivered already) and completes it. */
     private void deliver(
-        final ReadCompletion c, final int slot, final long generation, final StreamTarget target, final Request r)
+        final ReadCompletion c, final int slot, final long generation, final StreamTarget target, final Request r,
+        final int from)
     {
-        final byte[] bytes = new byte[r.length()];
+        final byte[] bytes = new byte[r.length() - from];
         final long seed = seed(target);
         for (int i = 0; i < bytes.length; i++)
         {
-            bytes[i] = at(seed, r.offset() + i);
+            bytes[i] = at(seed, r.offset() + from + i);
         }
         if (!c.beginWrite(slot, generation))
         {
             refusedWrites.incrementAndGet();
             return;
         }
-        new UnsafeBuffer(c.destAddress(slot), r.length()).putBytes(0, bytes);
+        new UnsafeBuffer(c.destAddress(slot) + from, bytes.length).putBytes(0, bytes);
         c.completeWrite(slot, generation, r.length());
     }
 

@@ -80,6 +80,7 @@ class StreamingReaderTest
             final UnsafeBuffer dest = Rig.buffer(3 * CHUNK);
             rig.readChecked(s, 0, READ, dest);
             rig.readChecked(s, target.length() - READ, READ, dest);
+            rig.awaitReadAheadIdle(); // a reader returns once its part arrived; the fetcher finishes the chunk after
             assertThat(rig.reader.chunkFetches()).isEqualTo(3);   // chunk 0; tail: last 64 KiB covers chunks 1 and 2
 
             final int requests = rig.transport.requests().size();
@@ -255,6 +256,100 @@ class StreamingReaderTest
     }
 
     @Test
+    void readerOfAChunkInFlightGetsItsPartAsSoonAsItArrivesNotWhenTheWholeChunkDoes() throws Exception
+    {
+        try (Rig rig = new Rig(cache, config(2, 4).build()))
+        {
+            final StreamTarget target = Rig.newFile(4L * CHUNK, "t/first-byte.mkv");
+            final CountingTransport.Gate gate = new CountingTransport.Gate(r -> r.offset() == 0 && r.length() == CHUNK);
+            gate.deliverFirst = 2 * READ;                              // the first 64 KiB arrive, the rest is held
+            rig.transport.gate = gate;
+            final OpenStream s = rig.reader.open(target, true);      // probe prefetch queues the head chunk
+            gate.awaitArrivals(1);
+
+            final UnsafeBuffer dest = Rig.buffer(READ);
+            assertThat(rig.readChecked(s, READ, READ, dest)).as("bytes 32..64 KiB, delivered already").isEqualTo(READ);
+            assertThat(gate.finished.availablePermits()).as("the head chunk is still held").isZero();
+            assertThat(rig.reader.progressiveReads()).isEqualTo(1);
+            assertThat(rig.transport.requests().stream().filter(r -> r.offset() < CHUNK)).as("requests touching chunk 0").hasSize(1);
+
+            gate.release.countDown();
+            gate.awaitFinished(1);
+            rig.awaitReadAheadIdle();
+            assertThat(rig.readChecked(s, CHUNK - READ, READ, dest)).isEqualTo(READ);
+            assertThat(cache.isResident(s.file(), 0)).isTrue();
+            assertThat(rig.reader.directReads()).isZero();
+        }
+    }
+
+    @Test
+    void readerOfAPartNotYetDeliveredWaitsForItAndAnswersEtimedoutAtItsDeadline() throws Exception
+    {
+        try (Rig rig = new Rig(cache, config(2, 4).build(), TimeUnit.MILLISECONDS.toNanos(300)))
+        {
+            final StreamTarget target = Rig.newFile(4L * CHUNK, "t/stalled-head.mkv");
+            final CountingTransport.Gate gate = new CountingTransport.Gate(r -> true); // a direct read stalls too
+            gate.deliverFirst = READ;
+            rig.transport.gate = gate;
+            final OpenStream s = rig.reader.open(target, true);
+            gate.awaitArrivals(1);
+            try
+            {
+                final UnsafeBuffer dest = Rig.buffer(READ);
+                assertThat(rig.reader.read(s, 2L * READ, READ, dest.addressOffset())).isEqualTo(-Errno.ETIMEDOUT);
+                assertThat(rig.reader.progressiveReads()).isZero();
+            }
+            finally
+            {
+                gate.release.countDown();
+            }
+        }
+    }
+
+    @Test
+    void progressiveReadersNeverSeeBytesOfTheNextChunkFetchedIntoTheSameStagingBuffer() throws Exception
+    {
+        // One fetcher, so one staging buffer is reused chunk after chunk while many readers copy out of it.
+        final int chunks = 96;
+        final int readers = 6;
+        try (Rig rig = new Rig(cache, config(1, 2).build()))
+        {
+            final StreamTarget target = Rig.newFile((long)chunks * CHUNK, "t/churn.mkv");
+            final ExecutorService pool = Executors.newFixedThreadPool(readers);
+            try
+            {
+                final List<Future<Long>> results = new ArrayList<>();
+                for (int i = 0; i < readers; i++)
+                {
+                    final int reader = i;
+                    results.add(pool.submit(() ->
+                    {
+                        final OpenStream s = rig.reader.open(target, false);
+                        final UnsafeBuffer dest = Rig.buffer(READ);
+                        long bytes = 0;
+                        // sequential from a staggered start: each reader opens a window and joins others' fetches
+                        for (long off = (long)reader * READ; off < target.length(); off += READ)
+                        {
+                            bytes += rig.readChecked(s, off, READ, dest);
+                        }
+                        rig.reader.close(s);
+                        return bytes;
+                    }));
+                }
+                for (final Future<Long> r : results)
+                {
+                    assertThat(r.get(60, TimeUnit.SECONDS)).isPositive();
+                }
+            }
+            finally
+            {
+                pool.shutdownNow();
+            }
+            assertThat(rig.reader.progressiveReads()).as("reads copied out of a staging buffer in flight").isPositive();
+        }
+    }
+
+    @Test
     void mediaScanOfManyFilesFetchesAtMostTheHeadAndTailChunkOfEach()
     {
         final int files = 200;
@@ -289,7 +384,7 @@ class StreamingReaderTest
     }
 
     @Test
-    void failedChunkFetchIsNotCachedAndTheNextReadRetries()
+    void failedChunkFetchIsNotCachedItsReaderFallsBackToADirectReadAndTheNextReadRetries()
     {
         try (Rig rig = new Rig(cache, config(0, 0).build()))
         {
@@ -298,13 +393,15 @@ class StreamingReaderTest
             final OpenStream s = rig.reader.open(target, true);
             final UnsafeBuffer dest = Rig.buffer(READ);
 
-            assertThat(rig.reader.read(s, 100, READ, dest.addressOffset())).isEqualTo(-Errno.EIO);
-            assertThat(cache.isResident(s.file(), 0)).isFalse();
+            rig.readChecked(s, 100, READ, dest);
             assertThat(rig.reader.failedFetches()).isEqualTo(1);
+            assertThat(rig.reader.directReads()).as("its own range, after the chunk fetch failed").isEqualTo(1);
+            assertThat(cache.isResident(s.file(), 0)).isFalse();
 
             rig.transport.failIf = null;
             rig.readChecked(s, 100, READ, dest);
             assertThat(rig.transport.count(target, 0, CHUNK)).as("retried").isEqualTo(2);
+            rig.awaitReadAheadIdle();
             assertThat(cache.isResident(s.file(), 0)).isTrue();
         }
     }
