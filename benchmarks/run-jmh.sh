@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Runs the bridge suite (BridgeBenchmark + SlotBenchmark) with -prof gc and writes, into
+# Runs a JMH suite (default: the bridge suite, BridgeBenchmark + SlotBenchmark) with -prof gc and writes, into
 # perf-reports/jmh/<UTC timestamp>/:
 #   results.json  JMH JSON (SampleTime percentiles are in primaryMetric.scorePercentiles)
 #   results.txt   JMH's text table (score, error, p0.50/p0.99/p0.999, gc.alloc.rate.norm)
 #   run.log       the whole console output
 #   machine.txt   machine facts: nproc, CPU, memory, kernel, load, java -version, the JMH arguments used
 #
-# Usage: benchmarks/run-jmh.sh [--quick] [extra JMH arguments...]
-#   --quick   one fork, 1 warmup + 2 measurement iterations of 1 s (a smoke run; numbers are not results)
+# Usage: benchmarks/run-jmh.sh [--quick] [--suite NAME] [extra JMH arguments...]
+#   --quick        one fork, 1 warmup + 2 measurement iterations of 1 s (a smoke run; numbers are not results)
+#   --suite NAME   which benchmarks (default: bridge):
+#                    bridge     BridgeBenchmark + SlotBenchmark
+#                    cache      CacheBenchmark (ChunkCache hits, puts)
+#                    transport  TransportBenchmark (128 KiB-16 MiB range requests over loopback HTTP)
+#                    loopback   LoopbackReadBenchmark (FUSE-sized reads over loopback HTTP)
+#                    all        every JMH benchmark in the jar
 #   extra arguments go to JMH, e.g. a benchmark regex ('BridgeBenchmark.latency64'), '-p readSize=131072',
-#   '-p design=slotRing,queueFuture'.
+#   '-p design=slotRing,queueFuture'. A benchmark regex replaces the suite's selection (so give one or the other).
 # Environment: JAVA (default: java on PATH), JAR (default: benchmarks/target/benchmarks.jar), OUT_ROOT.
 set -euo pipefail
 
@@ -25,15 +31,36 @@ if [[ ! -f "$JAR" ]]; then
 fi
 
 quick=()
-if [[ "${1:-}" == "--quick" ]]; then
-  quick=(-f 1 -wi 1 -i 2 -w 1s -r 1s)
-  shift
-fi
+suite=
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) quick=(-f 1 -wi 1 -i 2 -w 1s -r 1s); shift ;;
+    --suite) [[ $# -ge 2 ]] || { echo "--suite needs a name: bridge|cache|transport|loopback|all" >&2; exit 2; }
+             suite=$2; shift 2 ;;
+    --suite=*) suite=${1#--suite=}; shift ;;
+    *) break ;;
+  esac
+done
 
-# A benchmark regex among the extra arguments replaces the default selection.
-selection=('io\.fuseengine\.bench\.(BridgeBenchmark|SlotBenchmark)\.')
+case "${suite:-bridge}" in
+  bridge)    selection=('io\.fuseengine\.bench\.(BridgeBenchmark|SlotBenchmark)\.') ;;
+  cache)     selection=('io\.fuseengine\.bench\.CacheBenchmark\.') ;;
+  transport) selection=('io\.fuseengine\.bench\.TransportBenchmark\.') ;;
+  loopback)  selection=('io\.fuseengine\.bench\.LoopbackReadBenchmark\.') ;;
+  all)       selection=('io\.fuseengine\.bench\.[A-Za-z]+Benchmark\.') ;;
+  *) echo "unknown suite '$suite': bridge|cache|transport|loopback|all" >&2; exit 2 ;;
+esac
+
+# A benchmark regex among the extra arguments replaces the suite's selection.
 for a in "$@"; do
-  if [[ "$a" != -* && "${prev:-}" != -* ]]; then selection=(); break; fi
+  if [[ "$a" != -* && "${prev:-}" != -* ]]; then
+    if [[ -n "$suite" ]]; then
+      echo "give --suite or a benchmark regex ('$a'), not both" >&2
+      exit 2
+    fi
+    selection=()
+    break
+  fi
   prev=$a
 done
 unset prev
@@ -62,6 +89,7 @@ args=(${selection[@]+"${selection[@]}"} -prof gc -rf json -rff "$out/results.jso
   echo "memory:      $(free -m 2>/dev/null | awk '/^Mem:/ {print $2 " MiB total, " $7 " MiB available"}')"
   echo "load avg:    $(cut -d' ' -f1-3 /proc/loadavg) (at start)"
   echo "jar:         $JAR ($(stat -c %y "$JAR"))"
+  if [[ ${#selection[@]} -eq 0 ]]; then echo "suite:       none (a benchmark regex selects)"; else echo "suite:       ${suite:-bridge}"; fi
   echo "jmh args:    $(printf '%q ' "${args[@]}")"
   [[ ${#quick[@]} -gt 0 ]] && echo "mode:        QUICK SMOKE RUN (1 fork, 1x1s warmup, 2x1s measurement): not results"
   echo "java -version:"
