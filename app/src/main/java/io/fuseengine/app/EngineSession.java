@@ -1,5 +1,6 @@
 package io.fuseengine.app;
 
+import io.fuseengine.app.ops.HeapSoftLimit;
 import io.fuseengine.app.ops.MetricsEndpoint;
 import io.fuseengine.core.config.EngineConfig;
 import io.fuseengine.fuse.MountedEngine;
@@ -47,6 +48,7 @@ final class EngineSession
 
     static int runUntilSignalled(final EngineConfig config, final Path mountPoint, final Runnable afterUnmount)
     {
+        HeapSoftLimit.apply(config);
         // Handlers go in before the mount: a signal that arrives while mounting still ends in a clean unmount.
         final CountDownLatch stop = new CountDownLatch(1);
         final SignalHandler oldInt = Signal.handle(new Signal("INT"), s -> stop.countDown());

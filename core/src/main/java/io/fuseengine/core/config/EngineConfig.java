@@ -44,6 +44,7 @@ public final class EngineConfig
     public static final String CACHE_FILE = "cache-file";
     public static final String READ_AHEAD_MAX = "read-ahead-max";
     public static final String METRICS_ADDR = "metrics-addr";
+    public static final String HEAP_SOFT_MAX = "heap-soft-max";
 
     /** Where the Prometheus endpoint listens unless told otherwise (loopback only). */
     public static final String DEFAULT_METRICS_ADDR = "127.0.0.1:9464";
@@ -57,7 +58,10 @@ public final class EngineConfig
     public static final List<String> KEYS = List.of(
         RQBIT_URL, RQBIT_USER, RQBIT_PASSWORD, READ_TIMEOUT, METADATA_TIMEOUT, CONNECT_TIMEOUT, REFRESH_INTERVAL,
         MAX_CONNECTIONS, IDLE_CONNECTION_TIMEOUT, READ_SLOTS, RING_SIZE, ALLOW_OTHER, ALLOW_REMOVE,
-        FUSE_OPTIONS, CACHE_SIZE, CACHE_CHUNK_SIZE, CACHE_FILE, READ_AHEAD_MAX, METRICS_ADDR);
+        FUSE_OPTIONS, CACHE_SIZE, CACHE_CHUNK_SIZE, CACHE_FILE, READ_AHEAD_MAX, METRICS_ADDR, HEAP_SOFT_MAX);
+
+    /** Smallest non-zero heap soft limit: below it the collector would run back to back. */
+    public static final long MIN_HEAP_SOFT_MAX = 32L * 1024 * 1024;
 
     public static final String ENV_PREFIX = "FUSE_ENGINE_";
 
@@ -79,6 +83,7 @@ public final class EngineConfig
     private final int cacheChunkSize;
     private final Path cacheFile;
     private final long readAheadMax;
+    private final long heapSoftMax;
     private final InetSocketAddress metricsAddress;
 
     private EngineConfig(final Context c)
@@ -101,6 +106,7 @@ public final class EngineConfig
         this.cacheChunkSize = c.cacheChunkSize;
         this.cacheFile = c.cacheFile;
         this.readAheadMax = c.readAheadMax;
+        this.heapSoftMax = c.heapSoftMax;
         this.metricsAddress = c.metricsAddress;
     }
 
@@ -228,6 +234,15 @@ public final class EngineConfig
     }
 
     /**
+     * Java heap size the garbage collector should try to stay under (ZGC's {@code SoftMaxHeapSize}, set at start
+     * unless given on the command line), in bytes; 0: leave the JVM's default (a quarter of RAM).
+     */
+    public long heapSoftMax()
+    {
+        return heapSoftMax;
+    }
+
+    /**
      * Where the Prometheus metrics endpoint listens ({@code GET /metrics}), or null when it is off. The address is
      * unresolved (host name or IP literal as configured, e.g. {@code 127.0.0.1}, {@code [::1]}, {@code localhost});
      * port 0 means any free port.
@@ -262,6 +277,7 @@ public final class EngineConfig
         m.put(CACHE_FILE, cacheFile == null ? "" : cacheFile.toString());
         m.put(READ_AHEAD_MAX, formatSize(readAheadMax));
         m.put(METRICS_ADDR, formatAddress(metricsAddress));
+        m.put(HEAP_SOFT_MAX, formatSize(heapSoftMax));
         return Collections.unmodifiableMap(m);
     }
 
@@ -458,6 +474,7 @@ public final class EngineConfig
         private int cacheChunkSize = 4 * 1024 * 1024;
         private Path cacheFile;
         private long readAheadMax = 32L * 1024 * 1024;
+        private long heapSoftMax = 128L * 1024 * 1024;
         private InetSocketAddress metricsAddress = parseAddress(METRICS_ADDR, DEFAULT_METRICS_ADDR);
 
         private Context()
@@ -580,6 +597,13 @@ public final class EngineConfig
             return this;
         }
 
+        /** @param bytes heap soft limit (0: the JVM's default). */
+        public Context heapSoftMax(final long bytes)
+        {
+            this.heapSoftMax = bytes;
+            return this;
+        }
+
         /** @param address where the metrics endpoint listens (unresolved is fine), or null for no endpoint. */
         public Context metricsAddress(final InetSocketAddress address)
         {
@@ -616,6 +640,7 @@ public final class EngineConfig
                 case CACHE_FILE -> cacheFile(v.isEmpty() || v.equalsIgnoreCase("none") ? null : Path.of(v));
                 case READ_AHEAD_MAX -> readAheadMax(parseSize(key, v));
                 case METRICS_ADDR -> metricsAddress(parseAddress(key, v));
+                case HEAP_SOFT_MAX -> heapSoftMax(parseSize(key, v));
                 default -> throw new ConfigException("unknown setting '" + key + "' (known: " + String.join(", ", KEYS) + ")");
             }
             return this;
@@ -738,6 +763,11 @@ public final class EngineConfig
             {
                 throw new ConfigException(READ_AHEAD_MAX + " must be between 0 and half of " + CACHE_SIZE + " ("
                     + formatSize(cacheSize / 2) + ") so read-ahead cannot evict itself: " + formatSize(readAheadMax));
+            }
+            if (heapSoftMax != 0 && (heapSoftMax < MIN_HEAP_SOFT_MAX || heapSoftMax > MAX_CACHE_SIZE))
+            {
+                throw new ConfigException(HEAP_SOFT_MAX + " must be 0 (the JVM's default) or between "
+                    + formatSize(MIN_HEAP_SOFT_MAX) + " and 1TiB: " + formatSize(heapSoftMax));
             }
             if (readAheadMax != 0 && readAheadMax < cacheChunkSize)
             {
