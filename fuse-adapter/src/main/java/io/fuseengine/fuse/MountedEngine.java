@@ -4,6 +4,8 @@ import io.fuseengine.core.cache.ChunkCache;
 import io.fuseengine.core.cache.ChunkCacheConfig;
 import io.fuseengine.core.config.EngineConfig;
 import io.fuseengine.core.meta.RqbitMetadata;
+import io.fuseengine.core.read.PieceAvailability;
+import io.fuseengine.core.read.PieceRefresher;
 import io.fuseengine.core.read.RangeTransport;
 import io.fuseengine.core.read.ReadPipeline;
 import io.fuseengine.core.readahead.ReadAheadConfig;
@@ -33,6 +35,10 @@ import java.util.function.LongConsumer;
  * {@code cache-chunk-size} and {@code cache-file}; the reader's read-ahead from {@code read-ahead-max} and
  * {@code max-connections}. Their counters are exposed here for the metrics endpoint.
  * <p>
+ * Piece awareness: one {@link PieceAvailability} per engine, given to the transport (before the pipeline starts it)
+ * and fed by the catalog's stats round and by a {@link PieceRefresher} ({@code fe-pieces}) that polls the bitfield of
+ * torrents with waiting reads; {@link #pieceAvailability()} hands it to whoever else wants to ask (read-ahead).
+ * <p>
  * Threads: {@link #start} and {@link #close} from the owning thread (close is idempotent and thread-safe); the
  * accessors from anywhere.
  */
@@ -46,6 +52,8 @@ public final class MountedEngine implements AutoCloseable
     private final ChunkCache cache;
     private final StreamingReader reader;
     private final TorrentCatalog catalog;
+    private final PieceAvailability pieces;
+    private final PieceRefresher pieceRefresher;
     private final TorrentFileSystem fileSystem;
     private final FuseMount mount;
     private boolean closed;
@@ -57,10 +65,14 @@ public final class MountedEngine implements AutoCloseable
         final ChunkCache cache,
         final StreamingReader reader,
         final TorrentCatalog catalog,
+        final PieceAvailability pieces,
+        final PieceRefresher pieceRefresher,
         final TorrentFileSystem fileSystem,
         final FuseMount mount)
     {
         this.config = config;
+        this.pieces = pieces;
+        this.pieceRefresher = pieceRefresher;
         this.metadata = metadata;
         this.pipeline = pipeline;
         this.cache = cache;
@@ -103,18 +115,24 @@ public final class MountedEngine implements AutoCloseable
         }
         catch (final RuntimeException | Error ex)
         {
-            closeAll(null, null, null, null, transport, metadata);
+            closeAll(null, null, null, null, null, transport, metadata);
             throw ex;
         }
         ReadPipeline pipeline = null;
         StreamingReader reader = null;
         TorrentCatalog catalog = null;
+        PieceRefresher refresher = null;
         try
         {
+            final PieceAvailability pieces = new PieceAvailability();
+            transport.pieceAvailability(pieces);
             pipeline = new ReadPipeline(config.readSlots(), config.ringSize(), config.readTimeout().toNanos(), transport);
-            reader = new StreamingReader(pipeline, cache, ReadAheadConfig.from(config));
+            reader = new StreamingReader(pipeline, cache, ReadAheadConfig.from(config), pieces);
             catalog = new TorrentCatalog(
                 metadata, config.refreshInterval(), config.metadataTimeout().multipliedBy(2), firstSeen);
+            catalog.pieceAvailability(pieces);
+            refresher = new PieceRefresher(metadata, pieces, config.readTimeout(), config.metadataTimeout());
+            refresher.start();
             catalog.start();
             final TorrentFileSystem fs = new TorrentFileSystem(
                 catalog::tree, pipeline, reader, new OpenFileTable(TorrentFileSystem.DEFAULT_MAX_OPEN_FILES));
@@ -122,11 +140,11 @@ public final class MountedEngine implements AutoCloseable
             final FuseMount mount = FuseMount.mount(fs, mountPoint, config);
             LOG.info("fuse-engine serving {} torrents from {} at {}", catalog.tree().torrentCount(), config.rqbitUrl(),
                 mount.mountPoint());
-            return new MountedEngine(config, metadata, pipeline, cache, reader, catalog, fs, mount);
+            return new MountedEngine(config, metadata, pipeline, cache, reader, catalog, pieces, refresher, fs, mount);
         }
         catch (final RuntimeException | Error ex)
         {
-            closeAll(catalog, reader, pipeline, cache, pipeline == null ? transport : null, metadata);
+            closeAll(catalog, refresher, reader, pipeline, cache, pipeline == null ? transport : null, metadata);
             throw ex;
         }
     }
@@ -154,13 +172,14 @@ public final class MountedEngine implements AutoCloseable
     /** Closes what a failed start opened, in close order; nulls are skipped. Never throws past the first error. */
     private static void closeAll(
         final TorrentCatalog catalog,
+        final PieceRefresher refresher,
         final StreamingReader reader,
         final ReadPipeline pipeline,
         final ChunkCache cache,
         final RangeTransport transportWithoutPipeline,
         final RqbitMetadata metadata)
     {
-        final AutoCloseable[] order = {catalog, reader, pipeline, transportWithoutPipeline, cache, metadata};
+        final AutoCloseable[] order = {catalog, refresher, reader, pipeline, transportWithoutPipeline, cache, metadata};
         for (final AutoCloseable c : order)
         {
             if (c == null)
@@ -208,6 +227,23 @@ public final class MountedEngine implements AutoCloseable
     public StreamingReader reader()
     {
         return reader;
+    }
+
+    /**
+     * The engine's piece availability: which pieces rqbit has, per torrent. Read-ahead may ask
+     * {@link PieceAvailability#classify} or {@link PieceAvailability#availableBytes} (allocation-free, any thread)
+     * before it queues a chunk, so it does not queue far ahead of what the swarm delivers. Also its counters (reads
+     * admitted available / missing / unknown, paused fast-fails).
+     */
+    public PieceAvailability pieceAvailability()
+    {
+        return pieces;
+    }
+
+    /** The thread that polls rqbit's piece bitfields (its counters: polls, haves fetches and failures). */
+    public PieceRefresher pieceRefresher()
+    {
+        return pieceRefresher;
     }
 
     /** Reads served entirely from the chunk cache on arrival (no ring, no transport). */
@@ -271,9 +307,9 @@ public final class MountedEngine implements AutoCloseable
     }
 
     /**
-     * Unmounts (bounded, 5–10 s at worst), then stops the catalog refresher, the streaming reader (its fetchers), the
-     * pipeline (and with it the transport), the chunk cache (a persisted one is marked clean) and the metadata
-     * client, in that order: nothing is closed while something before it may still use it.
+     * Unmounts (bounded, 5–10 s at worst), then stops the catalog refresher, the piece refresher, the streaming reader
+     * (its fetchers), the pipeline (and with it the transport), the chunk cache (a persisted one is marked clean) and
+     * the metadata client, in that order: nothing is closed while something before it may still use it.
      */
     @Override
     public synchronized void close()
@@ -290,7 +326,7 @@ public final class MountedEngine implements AutoCloseable
         }
         finally
         {
-            closeAll(catalog, reader, pipeline, cache, null, metadata);
+            closeAll(catalog, pieceRefresher, reader, pipeline, cache, null, metadata);
         }
         LOG.info("fuse-engine stopped in {} ms", Duration.ofNanos(System.nanoTime() - t0).toMillis());
     }

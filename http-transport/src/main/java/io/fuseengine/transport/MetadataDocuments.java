@@ -292,6 +292,28 @@ final class MetadataDocuments
     }
 
     /**
+     * @return true if {@code body} is rqbit's error document for an unknown torrent ({@code error_kind}
+     * {@code torrent_not_found}), as opposed to the empty 404 of a route the daemon does not have.
+     */
+    static boolean isTorrentNotFound(final byte[] body)
+    {
+        if (body == null || body.length == 0)
+        {
+            return false;
+        }
+        try
+        {
+            final JsonNode root = MAPPER.readTree(body);
+            final JsonNode kind = root == null ? null : root.get("error_kind");
+            return kind != null && "torrent_not_found".equals(kind.asText());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
      * @return the info hash in lower case.
      */
     static String infoHash(final JsonNode node, final String where) throws InvalidDocumentException

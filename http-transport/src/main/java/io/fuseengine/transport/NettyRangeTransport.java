@@ -2,6 +2,7 @@ package io.fuseengine.transport;
 
 import io.fuseengine.core.config.EngineConfig;
 import io.fuseengine.core.errno.Errno;
+import io.fuseengine.core.read.PieceAvailability;
 import io.fuseengine.core.read.RangeTransport;
 import io.fuseengine.core.read.ReadCompletion;
 import io.fuseengine.core.read.StreamTarget;
@@ -51,6 +52,22 @@ import java.util.concurrent.atomic.LongAdder;
  * switches the transport to <em>legacy mode</em>: every request then asks {@code bytes=S-}, reads what it needs and
  * closes its connection. Legacy mode is sticky for the life of the transport (a daemon upgraded while we run is
  * only used with bounded ranges again after a restart of the engine).
+ *
+ * <h2>Piece awareness</h2>
+ * Given a {@link PieceAvailability} ({@link #pieceAvailability}, before {@link #start}), every request is classified
+ * when it arrives, by the bytes it still needs: AVAILABLE (rqbit has every piece), MISSING, UNKNOWN or PAUSED.
+ * <ul>
+ *   <li>Requests not known to be AVAILABLE occupy at most {@code maxConnections - 1} connections at once (when
+ *   {@code maxConnections > 1}): one connection always remains for ranges rqbit has, so they are never stuck behind
+ *   reads waiting on the swarm. Queued AVAILABLE requests are dispatched before queued others (each queue FIFO).</li>
+ *   <li>PAUSED (the torrent is paused and lacks a piece of the range: rqbit would never deliver it) fails at once
+ *   with {@link Errno#torrentPaused()} (EAGAIN) instead of waiting for the deadline, with one WARN per torrent per
+ *   10 s. This is the only place that rule lives.</li>
+ *   <li>When a snapshot changes, queued requests are classified again (newly AVAILABLE ones move to the front
+ *   queue) and requests in flight on a torrent that is now paused and lacks their pieces are failed the same way
+ *   (their connections closed).</li>
+ * </ul>
+ * Without a piece availability every request is treated as AVAILABLE (one FIFO, no reserved connection).
  * <p>
  * Threads: {@link #start} and {@link #close} by the owner; {@link #submit} by the read ring's consumer thread only
  * (never blocks, allocates nothing in the steady state); getters from any thread.
@@ -77,15 +94,27 @@ public final class NettyRangeTransport implements RangeTransport
     private final SubmitQueue.Sink sink = this::accept;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final byte[] scratch = new byte[64 * 1024];
+    private final AtomicBoolean recheckScheduled = new AtomicBoolean();
+    private final Runnable recheckTask = this::recheck;
+    private final Runnable availabilityChanged = this::onAvailabilityChanged;
+    /** Connections that requests not known to be AVAILABLE may hold at once. */
+    private final int otherLimit;
+    /** Set before {@link #start} (published to the event loop by it); null: piece awareness off. */
+    private volatile PieceAvailability availability;
 
     // ---- event-loop state ----
     private ReadCompletion completion;
+    /** Queued requests whose bytes rqbit has: dispatched first. */
+    private final ArrayDeque<RangeRequest> waitingAvailable = new ArrayDeque<>();
+    /** Queued requests not known to be available (MISSING or UNKNOWN). */
     private final ArrayDeque<RangeRequest> waiting = new ArrayDeque<>();
     private final ArrayDeque<StreamConnection> idle = new ArrayDeque<>();
     private final List<StreamConnection> connections = new ArrayList<>();
     private final List<RangeRequest> backingOff = new ArrayList<>();
     private RangeRequest freeList;
     private int open;
+    /** Requests holding a connection that were dispatched from {@link #waiting}. */
+    private int otherActive;
     private boolean shuttingDown;
 
     // ---- counters, read from any thread ----
@@ -113,6 +142,7 @@ public final class NettyRangeTransport implements RangeTransport
     public NettyRangeTransport(final TransportOptions options)
     {
         this.options = options;
+        this.otherLimit = options.maxConnections() > 1 ? options.maxConnections() - 1 : options.maxConnections();
         final boolean epoll = Epoll.isAvailable();
         final ThreadFactory threads = r ->
         {
@@ -142,6 +172,30 @@ public final class NettyRangeTransport implements RangeTransport
                 }
             });
         LOG.info("HTTP range transport: {} ({} transport)", options, epoll ? "epoll" : "NIO");
+    }
+
+    /**
+     * Owner thread, before {@link #start}: turns on piece awareness (see the class comment).
+     *
+     * @throws IllegalStateException if the transport was already started.
+     */
+    @Override
+    public void pieceAvailability(final PieceAvailability availability)
+    {
+        if (completion != null)
+        {
+            throw new IllegalStateException("piece availability must be set before start");
+        }
+        final PieceAvailability old = this.availability;
+        if (old != null)
+        {
+            old.removeListener(availabilityChanged);
+        }
+        this.availability = availability;
+        if (availability != null)
+        {
+            availability.addListener(availabilityChanged);
+        }
     }
 
     @Override
@@ -182,7 +236,11 @@ public final class NettyRangeTransport implements RangeTransport
         if (!submitQueue.offer(slot, generation, target, offset, length, deadline))
         {
             // the event loop is far behind: fall back to one task per request
-            loop.execute(() -> accept(slot, generation, target, offset, length, deadline));
+            loop.execute(() ->
+            {
+                accept(slot, generation, target, offset, length, deadline);
+                dispatch();
+            });
             return;
         }
         if (drainScheduled.compareAndSet(false, true))
@@ -227,41 +285,198 @@ public final class NettyRangeTransport implements RangeTransport
         }
         final RangeRequest r = obtain();
         r.init(slot, generation, target, offset, length, deadline, legacyMode);
-        r.deadlineTimer = loop.schedule(r, delay, TimeUnit.NANOSECONDS);
         r.state = RangeRequest.QUEUED;
-        waiting.addLast(r);
+        final boolean admitted = classify(r);
+        final PieceAvailability a = availability;
+        if (a != null)
+        {
+            a.recordAdmission(r.verdict);
+        }
+        if (!admitted)
+        {
+            failPaused(r);
+            return;
+        }
+        r.deadlineTimer = loop.schedule(r, delay, TimeUnit.NANOSECONDS);
+        enqueue(r, false);
     }
 
-    /** Event loop: gives waiting requests to idle connections, or opens connections up to the cap. */
+    /**
+     * Event loop: classifies the bytes {@code r} still needs. Allocation-free.
+     *
+     * @return false if they are PAUSED (the caller fails the request at once).
+     */
+    private boolean classify(final RangeRequest r)
+    {
+        final PieceAvailability a = availability;
+        if (a == null)
+        {
+            r.verdict = PieceAvailability.AVAILABLE;
+            return true;
+        }
+        r.verdict = a.classify(r.target, r.offset + r.written, r.length - r.written);
+        return r.verdict != PieceAvailability.PAUSED;
+    }
+
+    /** Event loop: queues {@code r} by its verdict. */
+    private void enqueue(final RangeRequest r, final boolean first)
+    {
+        r.state = RangeRequest.QUEUED;
+        final ArrayDeque<RangeRequest> q = r.verdict == PieceAvailability.AVAILABLE ? waitingAvailable : waiting;
+        if (first)
+        {
+            q.addFirst(r);
+        }
+        else
+        {
+            q.addLast(r);
+        }
+    }
+
+    /** Event loop: {@code r} no longer holds a connection. */
+    private void unlimit(final RangeRequest r)
+    {
+        if (r.limited)
+        {
+            r.limited = false;
+            otherActive--;
+        }
+    }
+
+    /**
+     * Event loop: gives waiting requests to idle connections, or opens connections up to the cap; requests known to
+     * be available first, the others only while they hold fewer than {@link #otherLimit} connections.
+     */
     private void dispatch()
     {
-        while (!waiting.isEmpty() && !shuttingDown)
+        while (!shuttingDown)
         {
-            final RangeRequest r = waiting.peekFirst();
+            final boolean available = !waitingAvailable.isEmpty();
+            final ArrayDeque<RangeRequest> q;
+            if (available)
+            {
+                q = waitingAvailable;
+            }
+            else if (!waiting.isEmpty() && otherActive < otherLimit)
+            {
+                q = waiting;
+            }
+            else
+            {
+                break;
+            }
+            final RangeRequest r = q.peekFirst();
             if (!completion.isPending(r.slot, r.generation))
             {
-                waiting.pollFirst();
+                q.pollFirst();
                 dropped.increment();
                 recycle(r);
                 continue;
             }
             final StreamConnection c = idle.pollFirst();
+            if (c == null && open >= options.maxConnections())
+            {
+                break;
+            }
+            q.pollFirst();
+            if (!available)
+            {
+                r.limited = true;
+                otherActive++;
+            }
             if (c != null)
             {
-                waiting.pollFirst();
                 r.state = RangeRequest.ACTIVE;
                 c.send(r);
-                continue;
             }
-            if (open < options.maxConnections())
+            else
             {
-                waiting.pollFirst();
                 connect(r);
+            }
+        }
+        queuedRequests = waiting.size() + waitingAvailable.size();
+    }
+
+    /** Any thread (the piece refresher): a snapshot changed; re-classify on the event loop. */
+    private void onAvailabilityChanged()
+    {
+        if (!closed.get() && completion != null && recheckScheduled.compareAndSet(false, true))
+        {
+            loop.execute(recheckTask);
+        }
+    }
+
+    /**
+     * Event loop: classifies the queued not-available requests again (newly available ones move to the front
+     * queue, paused ones fail) and fails requests in flight whose torrent is now paused and lacks their pieces.
+     */
+    private void recheck()
+    {
+        recheckScheduled.set(false);
+        if (shuttingDown || availability == null)
+        {
+            return;
+        }
+        for (int n = waiting.size(); n > 0; n--)
+        {
+            final RangeRequest r = waiting.pollFirst();
+            if (!completion.isPending(r.slot, r.generation))
+            {
+                dropped.increment();
+                recycle(r);
                 continue;
             }
-            break;
+            if (!classify(r))
+            {
+                failPaused(r);
+                continue;
+            }
+            (r.verdict == PieceAvailability.AVAILABLE ? waitingAvailable : waiting).addLast(r);
         }
-        queuedRequests = waiting.size();
+        // backwards: failing closes the connection, whose close handler removes it from the list (and may add new)
+        for (int i = connections.size() - 1; i >= 0; i--)
+        {
+            if (i >= connections.size())
+            {
+                continue;
+            }
+            final StreamConnection c = connections.get(i);
+            final RangeRequest r = c.request;
+            if (r == null || r.state != RangeRequest.ACTIVE || r.verdict == PieceAvailability.AVAILABLE
+                || !completion.isPending(r.slot, r.generation))
+            {
+                continue;
+            }
+            if (!classify(r))
+            {
+                c.request = null;
+                failPaused(r);
+                c.close(); // rqbit keeps prioritising (and holding a thread for) a stream until it closes
+            }
+        }
+        dispatch();
+    }
+
+    /** Event loop: fails {@code r} at once because its torrent is paused and lacks a piece of its range. */
+    private void failPaused(final RangeRequest r)
+    {
+        final int errno = Errno.torrentPaused();
+        countError(errno);
+        final boolean waiterThere = completion.fail(r.slot, r.generation, errno);
+        final PieceAvailability a = availability;
+        if (a != null && a.recordPausedFailure(r.target))
+        {
+            LOG.warn("torrent {} is paused in rqbit, which never delivers the pieces it lacks (read of {} {}): reads "
+                + "of its missing pieces fail at once with {} instead of waiting for the read timeout (logged once per "
+                + "torrent per 10 s); resume it to read them (rqbit: POST /torrents/{}/start)", r.target.infoHash(),
+                r.target.description(), where(r), Errno.name(errno), r.target.infoHash());
+        }
+        else if (LOG.isDebugEnabled())
+        {
+            LOG.debug("read of a paused torrent's missing piece failed at once: {} {} -> {}{}", r.target.description(),
+                where(r), Errno.name(errno), waiterThere ? "" : " (the reader had already left)");
+        }
+        recycle(r);
     }
 
     private void connect(final RangeRequest r)
@@ -351,8 +566,8 @@ public final class NettyRangeTransport implements RangeTransport
             {
                 // a reused keep-alive connection the daemon had closed: one more try on a fresh connection
                 r.staleConnectionRetries++;
-                r.state = RangeRequest.QUEUED;
-                waiting.addFirst(r);
+                unlimit(r);
+                enqueue(r, true);
             }
             else
             {
@@ -374,8 +589,11 @@ public final class NettyRangeTransport implements RangeTransport
         switch (r.state)
         {
             case RangeRequest.QUEUED:
-                waiting.remove(r);
-                queuedRequests = waiting.size();
+                if (!waitingAvailable.remove(r))
+                {
+                    waiting.remove(r);
+                }
+                queuedRequests = waiting.size() + waitingAvailable.size();
                 break;
             case RangeRequest.BACKOFF:
                 backingOff.remove(r);
@@ -449,8 +667,8 @@ public final class NettyRangeTransport implements RangeTransport
         r.connection = null;
         r.openEnded = true;
         r.written = 0;
-        r.state = RangeRequest.QUEUED;
-        waiting.addFirst(r);
+        unlimit(r);
+        enqueue(r, true);
         dispatch();
     }
 
@@ -463,6 +681,7 @@ public final class NettyRangeTransport implements RangeTransport
             return;
         }
         r.connection = null;
+        unlimit(r);
         final long backoff = Math.min(MAX_BACKOFF_NS, FIRST_BACKOFF_NS << Math.min(r.initializingRetries, 20));
         r.initializingRetries++;
         r.state = RangeRequest.BACKOFF;
@@ -485,8 +704,12 @@ public final class NettyRangeTransport implements RangeTransport
             return;
         }
         backingOff.remove(r);
-        r.state = RangeRequest.QUEUED;
-        waiting.addLast(r);
+        if (!classify(r))
+        {
+            failPaused(r);
+            return;
+        }
+        enqueue(r, false);
         dispatch();
     }
 
@@ -517,6 +740,7 @@ public final class NettyRangeTransport implements RangeTransport
         {
             throw new IllegalStateException("request recycled twice");
         }
+        unlimit(r);
         r.clear();
         r.nextFree = freeList;
         freeList = r;
@@ -569,6 +793,11 @@ public final class NettyRangeTransport implements RangeTransport
         {
             return;
         }
+        final PieceAvailability a = availability;
+        if (a != null)
+        {
+            a.removeListener(availabilityChanged);
+        }
         try
         {
             if (completion != null && !loop.isShuttingDown())
@@ -593,6 +822,10 @@ public final class NettyRangeTransport implements RangeTransport
     {
         shuttingDown = true;
         submitQueue.drain(sink); // accept() fails them while shutting down
+        for (RangeRequest r; (r = waitingAvailable.pollFirst()) != null; )
+        {
+            failRequest(r, Errno.EIO, "transport closed");
+        }
         for (RangeRequest r; (r = waiting.pollFirst()) != null; )
         {
             failRequest(r, Errno.EIO, "transport closed");

@@ -40,6 +40,10 @@ final class RangeRequest implements Runnable
     int initializingRetries;
     /** Times re-sent because a reused keep-alive connection died before answering. */
     int staleConnectionRetries;
+    /** Last {@link io.fuseengine.core.read.PieceAvailability} verdict of the bytes still to come. */
+    int verdict;
+    /** Holds one of the connections reserved to reads not known to be available (counted by the transport). */
+    boolean limited;
 
     StreamConnection connection;
     ScheduledFuture<?> deadlineTimer;
@@ -66,6 +70,8 @@ final class RangeRequest implements Runnable
         this.written = 0;
         this.initializingRetries = 0;
         this.staleConnectionRetries = 0;
+        this.verdict = io.fuseengine.core.read.PieceAvailability.AVAILABLE;
+        this.limited = false;
         this.connection = null;
     }
 

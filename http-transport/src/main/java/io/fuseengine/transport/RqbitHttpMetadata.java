@@ -5,6 +5,7 @@ import io.fuseengine.core.errno.Errno;
 import io.fuseengine.core.meta.MetadataException;
 import io.fuseengine.core.meta.RqbitMetadata;
 import io.fuseengine.core.meta.TorrentDetails;
+import io.fuseengine.core.meta.TorrentHaves;
 import io.fuseengine.core.meta.TorrentProgress;
 import io.fuseengine.core.meta.TorrentSummary;
 import io.fuseengine.core.read.StreamTarget;
@@ -33,14 +34,20 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * rqbit's metadata API over {@link HttpClient}: torrent list, details, stats, add, forget. Every call has one deadline
+ * rqbit's metadata API over {@link HttpClient}: torrent list, details, stats, piece bitfield and piece length, add,
+ * forget. Every call has one deadline
  * (the metadata timeout) covering connect, headers and body, and returns a validated document or throws a
  * {@link MetadataException} carrying the errno: 401/403 → EACCES, 404 → ENOENT, timeout → ETIMEDOUT, unreachable,
  * 5xx, malformed or invalid document → EIO. Invalid documents are logged at WARN with the URL (never credentials:
  * they travel in a pre-emptive {@code Authorization} header, and any user-info in the URL is stripped from logs).
  * <p>
- * Threads: all methods are thread-safe and block the caller (catalog refresher, CLI) for at most the metadata
- * timeout.
+ * <p>
+ * {@code /haves} and {@code /metadata} are optional: a daemon that answers 404 without naming the torrent (rqbit 7
+ * has neither route), or a {@code /haves} that is not a bitfield, is remembered as not having it and not asked
+ * again (ENOSYS without a request) for the life of this client.
+ * <p>
+ * Threads: all methods are thread-safe and block the caller (catalog refresher, piece refresher, CLI) for at most
+ * the metadata timeout.
  */
 public final class RqbitHttpMetadata implements RqbitMetadata
 {
@@ -55,6 +62,8 @@ public final class RqbitHttpMetadata implements RqbitMetadata
     private final Duration timeout;
     private final ExecutorService executor;
     private final HttpClient client;
+    private volatile String havesUnsupported;
+    private volatile String metadataUnsupported;
 
     /**
      * @param config URL, credentials, connect and metadata timeouts.
@@ -162,6 +171,98 @@ public final class RqbitHttpMetadata implements RqbitMetadata
     }
 
     /**
+     * {@code GET /torrents/{infoHash}/haves} with {@code Accept: application/octet-stream}: rqbit 9 answers the raw
+     * bitfield with {@code x-bitfield-len}, rqbit 8 a {@code text/plain} dump (see {@link PieceDocuments}).
+     *
+     * @throws MetadataException ENOSYS if this daemon has no usable bitfield (remembered), ENOENT for an unknown
+     *                           torrent, EIO for a malformed bitfield, or any other failure.
+     */
+    @Override
+    public TorrentHaves haves(final String infoHash) throws MetadataException
+    {
+        final String path = "/torrents/" + checkInfoHash(infoHash) + "/haves";
+        final String unsupported = havesUnsupported;
+        if (unsupported != null)
+        {
+            throw new MetadataException(Errno.ENOSYS, "GET " + logBaseUrl + path + ": " + unsupported);
+        }
+        final HttpResponse<byte[]> response = send(path, "GET", null, timeout, PieceDocuments.OCTET_STREAM);
+        final int status = response.statusCode();
+        if (status == 404 && !MetadataDocuments.isTorrentNotFound(response.body()))
+        {
+            throw unsupported(path, true, "HTTP 404 for the route (rqbit older than 8 has no piece bitfield)");
+        }
+        if (status != 200)
+        {
+            throw statusFailure("GET", path, status);
+        }
+        try
+        {
+            return PieceDocuments.haves(response.headers().firstValue("content-type").orElse(null),
+                response.headers().firstValue(PieceDocuments.BITFIELD_LEN_HEADER).orElse(null), response.body());
+        }
+        catch (final PieceDocuments.NotABitfieldException ex)
+        {
+            throw unsupported(path, true, ex.getMessage());
+        }
+        catch (final MetadataDocuments.InvalidDocumentException ex)
+        {
+            throw invalid(path, ex);
+        }
+    }
+
+    /**
+     * {@code GET /torrents/{infoHash}/metadata}: the {@code piece length} of the bencoded info dictionary.
+     *
+     * @throws MetadataException ENOSYS if this daemon does not serve it (remembered), ENOENT for an unknown torrent,
+     *                           EIO for a malformed document, or any other failure.
+     */
+    @Override
+    public long pieceLength(final String infoHash) throws MetadataException
+    {
+        final String path = "/torrents/" + checkInfoHash(infoHash) + "/metadata";
+        final String unsupported = metadataUnsupported;
+        if (unsupported != null)
+        {
+            throw new MetadataException(Errno.ENOSYS, "GET " + logBaseUrl + path + ": " + unsupported);
+        }
+        final HttpResponse<byte[]> response = send(path, "GET", null, timeout,
+            "application/x-bittorrent, application/octet-stream");
+        final int status = response.statusCode();
+        if (status == 404 && !MetadataDocuments.isTorrentNotFound(response.body()))
+        {
+            throw unsupported(path, false, "HTTP 404 for the route (rqbit older than 8 does not serve metadata)");
+        }
+        if (status != 200)
+        {
+            throw statusFailure("GET", path, status);
+        }
+        try
+        {
+            return PieceDocuments.pieceLength(response.body());
+        }
+        catch (final MetadataDocuments.InvalidDocumentException ex)
+        {
+            throw invalid(path, ex);
+        }
+    }
+
+    private MetadataException unsupported(final String path, final boolean haves, final String why)
+    {
+        final String what = "not supported by this rqbit: " + why;
+        if (haves)
+        {
+            havesUnsupported = what;
+        }
+        else
+        {
+            metadataUnsupported = what;
+        }
+        LOG.info("GET {}{}: {}; not asked again", logBaseUrl, path, what);
+        return new MetadataException(Errno.ENOSYS, "GET " + logBaseUrl + path + ": " + what);
+    }
+
+    /**
      * {@code POST /torrents/{infoHash}/forget}: removes the torrent from rqbit's session, keeping its files.
      *
      * @return true if rqbit forgot it; false if rqbit did not know it (rqbit answers 500 for an unknown id, or 404).
@@ -242,10 +343,18 @@ public final class RqbitHttpMetadata implements RqbitMetadata
         final String path, final String method, final HttpRequest.BodyPublisher postBody, final Duration timeout)
         throws MetadataException
     {
+        return send(path, method, postBody, timeout, "application/json");
+    }
+
+    private HttpResponse<byte[]> send(
+        final String path, final String method, final HttpRequest.BodyPublisher postBody, final Duration timeout,
+        final String accept)
+        throws MetadataException
+    {
         final URI uri = URI.create(baseUrl + path);
         final HttpRequest.Builder b = HttpRequest.newBuilder(uri)
             .timeout(timeout)
-            .header("Accept", "application/json");
+            .header("Accept", accept);
         if (authorization != null)
         {
             b.header("Authorization", authorization);

@@ -2,6 +2,8 @@ package io.fuseengine.app.ops;
 
 import io.fuseengine.core.cache.ChunkCache;
 import io.fuseengine.core.errno.Errno;
+import io.fuseengine.core.read.PieceAvailability;
+import io.fuseengine.core.read.PieceRefresher;
 import io.fuseengine.core.read.ReadPipeline;
 import io.fuseengine.core.readahead.StreamingReader;
 import io.fuseengine.fuse.catalog.TorrentCatalog;
@@ -50,7 +52,14 @@ public final class EngineMetrics implements AutoCloseable
         "fuse_engine_cache_fetched_bytes_total", "fuse_engine_cache_rejected_puts_total",
         "fuse_engine_cache_resident_bytes", "fuse_engine_cache_resident_chunks", "fuse_engine_readahead_bytes_total",
         "fuse_engine_readahead_wasted_total", "fuse_engine_readahead_cancellations_total",
-        "fuse_engine_readahead_fetch_failures_total", "fuse_engine_readahead_chunks_in_flight");
+        "fuse_engine_readahead_fetch_failures_total", "fuse_engine_readahead_chunks_in_flight",
+        "fuse_engine_reads_joined_total", "fuse_engine_reads_progressive_total", "fuse_engine_reads_direct_total",
+        "fuse_engine_chunk_fetches_total", "fuse_engine_readahead_throttled_total");
+
+    /** Names exported by {@link #bindPieces}. */
+    public static final List<String> PIECE_NAMES = List.of(
+        "fuse_engine_piece_reads_total", "fuse_engine_paused_read_failures_total", "fuse_engine_haves_fetches_total",
+        "fuse_engine_haves_failures_total", "fuse_engine_piece_polls_total");
 
     /** errnos the transport's error counter is broken down by (the ones it can produce). */
     static final int[] TRANSPORT_ERRNOS = {
@@ -133,6 +142,38 @@ public final class EngineMetrics implements AutoCloseable
         return this;
     }
 
+    /**
+     * Piece awareness: range requests by what was known of their pieces when they arrived (available, missing,
+     * unknown), reads failed at once because their torrent is paused, and the refresher's bitfield polls.
+     */
+    public EngineMetrics bindPieces(final PieceAvailability pieces, final PieceRefresher refresher)
+    {
+        bound.add(pieces);
+        FunctionCounter.builder("fuse.engine.piece.reads", pieces, PieceAvailability::readsAvailable)
+            .description("Range requests by what rqbit was known to have of their pieces on arrival")
+            .tag("verdict", "available").register(registry);
+        FunctionCounter.builder("fuse.engine.piece.reads", pieces, PieceAvailability::readsMissing)
+            .description("Range requests by what rqbit was known to have of their pieces on arrival")
+            .tag("verdict", "missing").register(registry);
+        FunctionCounter.builder("fuse.engine.piece.reads", pieces, PieceAvailability::readsUnknown)
+            .description("Range requests by what rqbit was known to have of their pieces on arrival")
+            .tag("verdict", "unknown").register(registry);
+        counter("fuse.engine.paused.read.failures",
+            "Reads failed at once (EAGAIN) because their torrent is paused and lacks a piece of them", pieces,
+            PieceAvailability::pausedFailures);
+        if (refresher != null)
+        {
+            bound.add(refresher);
+            counter("fuse.engine.haves.fetches", "Piece bitfield requests to rqbit (/haves)", refresher,
+                PieceRefresher::havesFetches);
+            counter("fuse.engine.haves.failures", "Piece bitfield requests that failed or were rejected", refresher,
+                PieceRefresher::havesFailures);
+            counter("fuse.engine.piece.polls", "Piece availability polls of torrents with waiting reads", refresher,
+                PieceRefresher::polls);
+        }
+        return this;
+    }
+
     /** Hits, misses, evictions and residency of the chunk cache. */
     public EngineMetrics bindCache(final ChunkCache cache)
     {
@@ -166,6 +207,16 @@ public final class EngineMetrics implements AutoCloseable
             StreamingReader::failedFetches);
         gauge("fuse.engine.readahead.chunks.in.flight", "Chunks being fetched", reader,
             StreamingReader::inFlightChunks);
+        counter("fuse.engine.reads.joined", "Misses that joined a chunk fetch already queued or in flight", reader,
+            StreamingReader::inFlightWaits);
+        counter("fuse.engine.reads.progressive", "Misses served from a chunk fetch still in flight, as soon as their part arrived",
+            reader, StreamingReader::progressiveReads);
+        counter("fuse.engine.reads.direct", "Misses served by a range request of just their bytes", reader,
+            StreamingReader::directReads);
+        counter("fuse.engine.chunk.fetches", "Whole chunks fetched for readers' misses (not read-ahead)", reader,
+            StreamingReader::chunkFetches);
+        counter("fuse.engine.readahead.throttled", "Times read-ahead stopped at a chunk rqbit does not have yet", reader,
+            StreamingReader::throttledReadAhead);
         return this;
     }
 

@@ -50,6 +50,10 @@ public final class MetricsEndpoint implements AutoCloseable
         {
             metrics.bindTransport(transport);
         }
+        if (engine.pieceAvailability() != null)
+        {
+            metrics.bindPieces(engine.pieceAvailability(), engine.pieceRefresher());
+        }
         if (engine.cache() != null)
         {
             metrics.bindCache(engine.cache());

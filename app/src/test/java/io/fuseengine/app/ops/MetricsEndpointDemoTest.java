@@ -69,6 +69,7 @@ class MetricsEndpointDemoTest
             final PrometheusText metrics = fetchWhenUp(metricsPort, dir);
             final List<String> expected = new ArrayList<>(EngineMetrics.NAMES);
             expected.addAll(EngineMetrics.CACHE_NAMES);
+            expected.addAll(EngineMetrics.PIECE_NAMES);
             for (final String name : expected)
             {
                 assertThat(metrics.has(name) || metrics.has(name + "_count"))

@@ -6,7 +6,8 @@ package io.fuseengine.core.errno;
  * Errors travel as plain {@code int} values (positive errno) in read slots; FUSE callbacks return them negated.
  * The mapping follows the seed design's table: deadline → ETIMEDOUT, unknown torrent or file → ENOENT,
  * 401/403 → EACCES, bad range → EINVAL, backend unreachable / 5xx / reset / short body → EIO,
- * ring or slot pool exhausted → EAGAIN.
+ * ring or slot pool exhausted → EAGAIN, a range with a missing piece of a paused torrent (not ready: rqbit would
+ * never deliver it) → EAGAIN ({@link #torrentPaused()}).
  */
 public final class Errno
 {
@@ -66,6 +67,18 @@ public final class Errno
             default:
                 return EIO;
         }
+    }
+
+    /**
+     * The errno of a read that needs a piece the torrent does not have while rqbit has the torrent paused: the seed
+     * design's "not ready", answered at once instead of stalling until the read deadline (a paused torrent never
+     * delivers missing pieces).
+     *
+     * @return {@link #EAGAIN}.
+     */
+    public static int torrentPaused()
+    {
+        return EAGAIN;
     }
 
     /**

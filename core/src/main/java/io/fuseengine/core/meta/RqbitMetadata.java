@@ -34,6 +34,33 @@ public interface RqbitMetadata extends AutoCloseable
     }
 
     /**
+     * {@code GET /torrents/{infoHash}/haves}: the piece bitfield, validated (a byte count that does not fit the bit
+     * count, or a document that is not a bitfield, is an error: never partial data). The default answers ENOSYS, and
+     * so does a daemon without the endpoint (rqbit 7): callers fall back to {@link #progress}.
+     *
+     * @throws MetadataException ENOENT if rqbit does not know the torrent, ENOSYS if unsupported, EIO for a malformed
+     *                           answer, or any other failure.
+     */
+    default TorrentHaves haves(final String infoHash) throws MetadataException
+    {
+        throw new MetadataException(Errno.ENOSYS, "haves not supported by " + getClass().getSimpleName());
+    }
+
+    /**
+     * The torrent's piece length, from {@code GET /torrents/{infoHash}/metadata} (the bencoded info dictionary, key
+     * {@code piece length}): immutable for an info hash. The default answers ENOSYS, and so does a daemon without the
+     * endpoint (rqbit 7).
+     *
+     * @return the piece length in bytes, positive.
+     * @throws MetadataException ENOENT if rqbit does not know the torrent, ENOSYS if unsupported, EIO for a malformed
+     *                           answer, or any other failure.
+     */
+    default long pieceLength(final String infoHash) throws MetadataException
+    {
+        throw new MetadataException(Errno.ENOSYS, "piece length not supported by " + getClass().getSimpleName());
+    }
+
+    /**
      * {@code POST /torrents/{infoHash}/forget}: removes the torrent from rqbit's session, keeping its files. The
      * default answers ENOSYS.
      *

@@ -18,6 +18,17 @@ public interface RangeTransport extends AutoCloseable
     void start(ReadCompletion completion);
 
     /**
+     * Gives the transport the engine's piece availability, before {@link #start}: a transport that uses it admits
+     * reads of pieces rqbit has ahead of the others and fails reads of a paused torrent's missing pieces at once
+     * (EAGAIN). The default ignores it (every read is treated alike).
+     *
+     * @param availability the engine's piece availability.
+     */
+    default void pieceAvailability(final PieceAvailability availability)
+    {
+    }
+
+    /**
      * Takes a request. Reads its description from the slot; the request is (slot, generation).
      */
     void submit(int slot, long generation);

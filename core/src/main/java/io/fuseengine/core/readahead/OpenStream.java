@@ -113,6 +113,12 @@ public final class OpenStream
         return windowChunks;
     }
 
+    /** The chunk the sequential reader is in (-1 while no window is open). */
+    synchronized long readerChunk()
+    {
+        return readerChunk;
+    }
+
     synchronized boolean isClosed()
     {
         return closed;

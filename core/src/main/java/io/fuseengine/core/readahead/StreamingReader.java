@@ -4,6 +4,7 @@ import io.fuseengine.core.cache.CacheFileIdentity;
 import io.fuseengine.core.cache.ChunkBuffer;
 import io.fuseengine.core.cache.ChunkCache;
 import io.fuseengine.core.errno.Errno;
+import io.fuseengine.core.read.PieceAvailability;
 import io.fuseengine.core.read.ReadPipeline;
 import io.fuseengine.core.read.SlotLayout;
 import io.fuseengine.core.read.StreamTarget;
@@ -90,6 +91,8 @@ public final class StreamingReader implements AutoCloseable
 
     private final ReadPipeline pipeline;
     private final ChunkCache cache;
+    /** Which pieces rqbit has, or null when unknown (read-ahead then runs unthrottled). */
+    private final PieceAvailability pieces;
     private final ReadAheadConfig config;
     private final int chunkShift;
     private final int maxWindowChunks;
@@ -118,6 +121,7 @@ public final class StreamingReader implements AutoCloseable
     private final LongAdder chunkFetches = new LongAdder();
     private final LongAdder failedFetches = new LongAdder();
     private final LongAdder progressiveReads = new LongAdder();
+    private final LongAdder throttledReadAhead = new LongAdder();
 
     /**
      * Starts the fetcher threads. The pipeline and the cache stay the caller's: {@link #close()} closes neither.
@@ -125,6 +129,19 @@ public final class StreamingReader implements AutoCloseable
      * @throws IllegalArgumentException if a cache chunk is larger than one read request can carry.
      */
     public StreamingReader(final ReadPipeline pipeline, final ChunkCache cache, final ReadAheadConfig config)
+    {
+        this(pipeline, cache, config, null);
+    }
+
+    /**
+     * As {@link #StreamingReader(ReadPipeline, ChunkCache, ReadAheadConfig)}, with piece awareness: a stream's
+     * read-ahead goes no further than the first chunk ahead of its reader that rqbit does not have yet, and not into
+     * the missing pieces of a paused torrent at all.
+     *
+     * @param pieces which pieces rqbit has (null: unknown).
+     */
+    public StreamingReader(
+        final ReadPipeline pipeline, final ChunkCache cache, final ReadAheadConfig config, final PieceAvailability pieces)
     {
         final int chunkSize = cache.config().chunkSize();
         if (chunkSize > SlotLayout.MAX_READ_LENGTH)
@@ -134,6 +151,7 @@ public final class StreamingReader implements AutoCloseable
         }
         this.pipeline = pipeline;
         this.cache = cache;
+        this.pieces = pieces;
         this.config = config;
         this.chunkShift = cache.config().chunkShift();
         this.maxWindowChunks = (int)Math.min(config.readAheadMax() / chunkSize, OpenStream.MAX_WINDOW_CHUNKS);
@@ -601,16 +619,48 @@ public final class StreamingReader implements AutoCloseable
 
     // ------------------------------------------------------------------------------------------------ read-ahead
 
+    /**
+     * Queues the stream's window {@code [from, from + count)}. With piece awareness it stops (and lets a later read
+     * resume from there) at a chunk rqbit does not have yet unless every byte between the reader's chunk and it is
+     * had: one missing chunk in flight ahead of the reader keeps rqbit prioritising the pieces there (an open stream
+     * on them is how it learns), more would only park connections on pieces the swarm has not delivered. Nothing
+     * missing is read ahead for a paused torrent.
+     */
     private void issueReadAhead(final OpenStream s, final long from, final int count)
     {
         for (int i = 0; i < count; i++)
         {
-            if (tryEnqueue(s, from + i, ChunkFetch.PRIORITY_READ_AHEAD, true) == NO_RECORD)
+            final long chunk = from + i;
+            if (pieces != null && !mayReadAhead(s, chunk))
             {
-                s.readAheadStalled(from + i);
+                s.readAheadStalled(chunk);
+                throttledReadAhead.increment();
+                return;
+            }
+            if (tryEnqueue(s, chunk, ChunkFetch.PRIORITY_READ_AHEAD, true) == NO_RECORD)
+            {
+                s.readAheadStalled(chunk);
                 return;
             }
         }
+    }
+
+    /** Piece awareness: see {@link #issueReadAhead}. */
+    private boolean mayReadAhead(final OpenStream s, final long chunk)
+    {
+        final long start = chunk << chunkShift;
+        final int verdict = pieces.classify(s.target(), start, Math.max(1, cache.expectedChunkLength(s.file(), chunk)));
+        if (verdict == PieceAvailability.AVAILABLE || verdict == PieceAvailability.UNKNOWN)
+        {
+            return true;
+        }
+        if (verdict == PieceAvailability.PAUSED)
+        {
+            return false;
+        }
+        final long gapStart = (s.readerChunk() + 1) << chunkShift;
+        final long gap = start - gapStart;
+        return gap <= 0 || pieces.availableBytes(s.target(), gapStart, gap) >= gap;
     }
 
     /**
@@ -975,6 +1025,12 @@ public final class StreamingReader implements AutoCloseable
     public long directReads()
     {
         return directReads.sum();
+    }
+
+    /** Times read-ahead stopped short of its window because the pieces ahead were not downloaded yet. */
+    public long throttledReadAhead()
+    {
+        return throttledReadAhead.sum();
     }
 
     /** Reads served from a chunk fetch still in flight, as soon as their part had arrived. */

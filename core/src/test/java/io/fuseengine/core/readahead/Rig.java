@@ -1,6 +1,7 @@
 package io.fuseengine.core.readahead;
 
 import io.fuseengine.core.cache.ChunkCache;
+import io.fuseengine.core.read.PieceAvailability;
 import io.fuseengine.core.read.ReadPipeline;
 import io.fuseengine.core.read.StreamTarget;
 import org.agrona.BufferUtil;
@@ -28,9 +29,14 @@ final class Rig implements AutoCloseable
 
     Rig(final ChunkCache cache, final ReadAheadConfig config, final long readTimeoutNs)
     {
+        this(cache, config, readTimeoutNs, null);
+    }
+
+    Rig(final ChunkCache cache, final ReadAheadConfig config, final long readTimeoutNs, final PieceAvailability pieces)
+    {
         this.cache = cache;
         this.pipeline = new ReadPipeline(64, 128, readTimeoutNs, transport);
-        this.reader = new StreamingReader(pipeline, cache, config);
+        this.reader = new StreamingReader(pipeline, cache, config, pieces);
     }
 
     /** A file of a torrent no other test uses (so a shared cache holds nothing of it yet). */

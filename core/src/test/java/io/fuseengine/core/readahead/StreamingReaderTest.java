@@ -4,6 +4,10 @@ import io.fuseengine.core.cache.CacheFileIdentity;
 import io.fuseengine.core.cache.ChunkCache;
 import io.fuseengine.core.cache.ChunkCacheConfig;
 import io.fuseengine.core.errno.Errno;
+import io.fuseengine.core.meta.TorrentDetails;
+import io.fuseengine.core.meta.TorrentFile;
+import io.fuseengine.core.read.PieceAvailability;
+import io.fuseengine.core.read.PieceFixtures;
 import io.fuseengine.core.read.StreamTarget;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterAll;
@@ -346,6 +350,40 @@ class StreamingReaderTest
                 pool.shutdownNow();
             }
             assertThat(rig.reader.progressiveReads()).as("reads copied out of a staging buffer in flight").isPositive();
+        }
+    }
+
+    @Test
+    void readAheadStopsAtTheFirstChunkRqbitDoesNotHaveYet()
+    {
+        final int chunks = 16;
+        final long length = (long)chunks * CHUNK;
+        final int piece = 32 * 1024;
+        final int pieces = (int)(length / piece);
+        final StreamTarget target = Rig.newFile(length, "t/downloading.iso");
+        final byte[] bits = new byte[pieces / 8];
+        for (int p = 0; p < 6 * CHUNK / piece; p++)       // chunks 0-5 downloaded, 6 and later not yet
+        {
+            bits[p >>> 3] |= (byte)(0x80 >>> (p & 7));
+        }
+        final PieceAvailability had = PieceFixtures.knowing(new TorrentDetails(target.infoHash(), "t", pieces,
+            List.of(new TorrentFile(0, "downloading.iso", List.of("downloading.iso"), length, true, false))), bits, pieces);
+        try (Rig rig = new Rig(cache, config(2, 4).build(), TimeUnit.SECONDS.toNanos(10), had))
+        {
+            final OpenStream s = rig.reader.open(target, false);
+            final UnsafeBuffer dest = Rig.buffer(READ);
+            for (long off = 0; off < 6L * CHUNK; off += READ)
+            {
+                rig.readChecked(s, off, READ, dest);
+                rig.awaitReadAheadIdle();
+            }
+            assertThat(s.windowChunks()).as("a window of 4 would reach chunk 9").isEqualTo(4);
+            assertThat(rig.transport.count(target, 6L * CHUNK, CHUNK)).as("the first missing chunk").isEqualTo(1);
+            for (int c = 7; c < chunks; c++)
+            {
+                assertThat(rig.transport.count(target, (long)c * CHUNK, CHUNK)).as("chunk %d", c).isZero();
+            }
+            assertThat(rig.reader.throttledReadAhead()).isPositive();
         }
     }
 

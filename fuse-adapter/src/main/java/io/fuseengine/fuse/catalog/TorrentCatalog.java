@@ -6,6 +6,7 @@ import io.fuseengine.core.meta.RqbitMetadata;
 import io.fuseengine.core.meta.TorrentDetails;
 import io.fuseengine.core.meta.TorrentProgress;
 import io.fuseengine.core.meta.TorrentSummary;
+import io.fuseengine.core.read.PieceAvailability;
 import io.fuseengine.core.read.StreamTarget;
 import io.fuseengine.fuse.fs.TorrentControl;
 import io.fuseengine.fuse.tree.FsTree;
@@ -47,7 +48,10 @@ import java.util.function.LongSupplier;
  * {@link #FINISHED_STATS_EVERY}th refresh) and publishes {@link TorrentStatus} (rqbit id, last progress) per info
  * hash in a volatile immutable map. A failed stats call keeps the last known progress (one WARN per torrent until
  * it answers again); after a timed-out one the rest of that round is skipped, so a slow daemon delays a refresh by
- * one metadata timeout at most; a client without stats (ENOSYS) is not asked again.
+ * one metadata timeout at most; a client without stats (ENOSYS) is not asked again. With a
+ * {@link #pieceAvailability piece availability} every stats answer also goes there (state, finished, per-file
+ * progress: finished files are known available before the first read), and a torrent that leaves is forgotten
+ * there too.
  *
  * <h2>Removal</h2>
  * {@link #remove} (a FUSE {@code rmdir}/{@code unlink}) asks rqbit to forget the torrent, then publishes a tree
@@ -91,6 +95,7 @@ public final class TorrentCatalog implements AutoCloseable, TorrentControl
     private final AtomicLong removals = new AtomicLong();
     private volatile Map<String, TorrentStatus> statuses = Map.of();
     private volatile boolean wakeUp;
+    private volatile PieceAvailability availability;
 
     private final Object sleeper = new Object();
     private final CountDownLatch firstRefresh = new CountDownLatch(1);
@@ -131,6 +136,14 @@ public final class TorrentCatalog implements AutoCloseable, TorrentControl
         {
             throw new IllegalArgumentException("refreshInterval must be positive");
         }
+    }
+
+    /**
+     * Before {@link #start}: where stats answers go besides the mount's own progress (null: nowhere).
+     */
+    public void pieceAvailability(final PieceAvailability availability)
+    {
+        this.availability = availability;
     }
 
     /**
@@ -243,6 +256,11 @@ public final class TorrentCatalog implements AutoCloseable, TorrentControl
             return Errno.EIO;
         }
         forgottenAt.put(infoHash, System.nanoTime());
+        final PieceAvailability pieces = availability;
+        if (pieces != null)
+        {
+            pieces.forget(infoHash);
+        }
         synchronized (publishLock)
         {
             tree = tree.without(infoHash, startSeconds, generation.incrementAndGet());
@@ -387,6 +405,11 @@ public final class TorrentCatalog implements AutoCloseable, TorrentControl
             {
                 it.remove();
                 inodes.release(hash);
+                final PieceAvailability pieces = availability;
+                if (pieces != null)
+                {
+                    pieces.forget(hash);
+                }
                 changed = true;
                 LOG.info("torrent {} left rqbit; removed from the mount", hash);
             }
@@ -495,8 +518,14 @@ public final class TorrentCatalog implements AutoCloseable, TorrentControl
             {
                 try
                 {
+                    final long asked = System.nanoTime();
                     progress = metadata.progress(hash);
                     statsWarned.remove(hash);
+                    final PieceAvailability pieces = availability;
+                    if (pieces != null)
+                    {
+                        pieces.updateProgress(hash, progress, asked);
+                    }
                 }
                 catch (final MetadataException ex)
                 {
