@@ -168,6 +168,13 @@ class StreamingReadPathTest
         // a media file's head chunk is fetched whole (probe policy), so the second read is a hit
         assertThat(fs.read("/Show/s01/e01.mkv", buf, 16384, 0, fi)).isEqualTo(16384);
         assertGenerated(buf, target, 0, 16384);
+        // the first read returns as soon as its own bytes arrived; the chunk is in the cache once its fetch ended
+        final long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (reader.inFlightChunks() != 0 || reader.queuedChunks() != 0)
+        {
+            assertThat(System.nanoTime() - giveUp).as("chunk fetches still in flight").isNegative();
+            Thread.yield();
+        }
         final int requests = transport.requests();
         final long ringReads = pipeline.reads();
         final long hits = reader.hits();
