@@ -400,7 +400,7 @@ public final class StreamingReader implements AutoCloseable
             if (f.state == ChunkFetch.QUEUED)
             {
                 promote(f);
-                final int r = awaitPickUp(f, deadline);
+                final int r = awaitRecord(f, false, Math.min(deadline, System.nanoTime() + PICKUP_WAIT_NS), deadline);
                 if (r != 0)
                 {
                     return r;
@@ -426,33 +426,8 @@ public final class StreamingReader implements AutoCloseable
             {
                 return WAITED;
             }
-            f.waiters++;
-            try
-            {
-                while (f.state != ChunkFetch.DONE)
-                {
-                    final long remaining = deadline - System.nanoTime();
-                    if (remaining <= 0)
-                    {
-                        return -Errno.ETIMEDOUT;
-                    }
-                    TimeUnit.NANOSECONDS.timedWait(f, remaining);
-                }
-                return WAITED;
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                return -Errno.EINTR;
-            }
-            finally
-            {
-                f.waiters--;
-                if (f.state == ChunkFetch.DONE && f.waiters == 0)
-                {
-                    recycle(f);
-                }
-            }
+            final int r = awaitRecord(f, true, deadline, deadline);
+            return r != 0 ? r : WAITED;
         }
     }
 
@@ -471,25 +446,25 @@ public final class StreamingReader implements AutoCloseable
     }
 
     /**
-     * Under {@code f}'s monitor, {@code f} QUEUED: waits up to {@link #PICKUP_WAIT_NS} (and the deadline) for a
-     * fetcher to take it ({@link #takeQueued} notifies).
+     * Under {@code f}'s monitor, as a waiter (the record is not recycled meanwhile): waits until {@code f} is DONE
+     * ({@code untilDone}) or has left QUEUED (a fetcher took it: {@link #takeQueued} notifies), or {@code until}.
      *
-     * @return 0 when it was taken or the wait is over, or {@code -ETIMEDOUT}/{@code -EINTR}.
+     * @return 0 when it changed or {@code until} passed before {@code deadline}; {@code -ETIMEDOUT} once the
+     * deadline passed; {@code -EINTR}.
      */
-    private int awaitPickUp(final ChunkFetch f, final long deadline)
+    private int awaitRecord(final ChunkFetch f, final boolean untilDone, final long until, final long deadline)
     {
-        final long giveUp = Math.min(deadline, System.nanoTime() + PICKUP_WAIT_NS);
         f.waiters++;
         try
         {
-            while (f.state == ChunkFetch.QUEUED)
+            while (untilDone ? f.state != ChunkFetch.DONE : f.state == ChunkFetch.QUEUED)
             {
-                final long remaining = giveUp - System.nanoTime();
-                if (remaining <= 0)
+                final long now = System.nanoTime();
+                if (now - until >= 0)
                 {
-                    return System.nanoTime() - deadline >= 0 ? -Errno.ETIMEDOUT : 0;
+                    return now - deadline >= 0 ? -Errno.ETIMEDOUT : 0;
                 }
-                TimeUnit.NANOSECONDS.timedWait(f, remaining);
+                TimeUnit.NANOSECONDS.timedWait(f, until - now);
             }
             return 0;
         }
@@ -506,6 +481,26 @@ public final class StreamingReader implements AutoCloseable
                 recycle(f);
             }
         }
+    }
+
+    /**
+     * A progressive reader's pause between looks at a fetch: parks up to {@code parkNs} (not past the deadline).
+     *
+     * @return 0, or {@code -ETIMEDOUT}/{@code -EINTR} instead of parking.
+     */
+    private static int pause(final long deadline, final long parkNs)
+    {
+        final long remaining = deadline - System.nanoTime();
+        if (remaining <= 0)
+        {
+            return -Errno.ETIMEDOUT;
+        }
+        if (Thread.currentThread().isInterrupted())
+        {
+            return -Errno.EINTR;
+        }
+        LockSupport.parkNanos(Math.min(parkNs, remaining));
+        return 0;
     }
 
     /**
@@ -553,19 +548,15 @@ public final class StreamingReader implements AutoCloseable
             }
             // CLAIMED, or RUNNING with its request not started yet: a fetcher has just taken it; wait for the ticket
             final long now = System.nanoTime();
-            if (now - deadline >= 0)
-            {
-                return -Errno.ETIMEDOUT;
-            }
-            if (now - startBy >= 0)
+            if (now - startBy >= 0 && now - deadline < 0)
             {
                 return FALLBACK;
             }
-            if (Thread.currentThread().isInterrupted())
+            final int paused = pause(deadline, parkNs);
+            if (paused != 0)
             {
-                return -Errno.EINTR;
+                return paused;
             }
-            LockSupport.parkNanos(parkNs);
             parkNs = Math.min(parkNs * 2, PROGRESS_MAX_PARK_NS);
         }
         parkNs = PROGRESS_MIN_PARK_NS;
@@ -603,16 +594,11 @@ public final class StreamingReader implements AutoCloseable
                 progressiveReads.increment();
                 return pn;
             }
-            final long remaining = deadline - System.nanoTime();
-            if (remaining <= 0)
+            final int paused = pause(deadline, parkNs);
+            if (paused != 0)
             {
-                return -Errno.ETIMEDOUT;
+                return paused;
             }
-            if (Thread.currentThread().isInterrupted())
-            {
-                return -Errno.EINTR;
-            }
-            LockSupport.parkNanos(Math.min(parkNs, remaining));
             parkNs = Math.min(parkNs * 2, PROGRESS_MAX_PARK_NS);
         }
     }
@@ -861,7 +847,7 @@ public final class StreamingReader implements AutoCloseable
                 {
                     best.state = ChunkFetch.RUNNING;
                     leaveQueued(best);
-                    best.notifyAll(); // readers waiting for a fetcher to pick it up (awaitPickUp)
+                    best.notifyAll(); // readers waiting for a fetcher to pick it up (awaitRecord)
                     return best;
                 }
             }

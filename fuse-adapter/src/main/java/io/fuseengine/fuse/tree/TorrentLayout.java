@@ -1,5 +1,6 @@
 package io.fuseengine.fuse.tree;
 
+import io.fuseengine.core.meta.PieceMap;
 import io.fuseengine.core.meta.TorrentDetails;
 import io.fuseengine.core.meta.TorrentFile;
 import io.fuseengine.core.read.StreamTarget;
@@ -121,23 +122,15 @@ public final class TorrentLayout
     }
 
     /**
-     * Piece length is not in rqbit's JSON: derived from {@code total_pieces} (rqbit 9) and the total length
-     * (padding included): the power of two that gives exactly that many pieces if there is one (the usual case),
-     * else the length rounded up over the pieces.
+     * Piece length is not in rqbit's JSON: the power of two that gives exactly {@code total_pieces} (rqbit 9) pieces
+     * over the total length (padding included), as {@link PieceMap} derives it for piece awareness. A length that is
+     * not a power of two is never guessed: the boundaries would be wrong.
      *
-     * @return bytes per piece, or -1 when the piece count is unknown.
+     * @return bytes per piece, or -1 when the piece count is unknown or no power of two fits.
      */
     static long pieceLength(final TorrentDetails details)
     {
-        final int pieces = details.totalPieces();
-        final long total = details.totalLength();
-        if (pieces <= 0 || total <= 0)
-        {
-            return -1;
-        }
-        final long even = (total + pieces - 1) / pieces;
-        final long pow2 = Long.highestOneBit(even) == even ? even : Long.highestOneBit(even) << 1;
-        return (total + pow2 - 1) / pow2 == pieces ? pow2 : even;
+        return PieceMap.powerOfTwoPieceLength(details.totalLength(), details.totalPieces());
     }
 
     /** The torrent's name with control characters replaced (it is untrusted and shown in extended attributes). */
