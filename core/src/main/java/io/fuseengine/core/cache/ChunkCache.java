@@ -97,6 +97,7 @@ public final class ChunkCache implements AutoCloseable
     private volatile long residentBytes;
     private volatile int residentChunks;
     private volatile boolean closed;
+    private final boolean persisted;
 
     private ChunkCache(
         final ChunkCacheConfig config,
@@ -105,6 +106,7 @@ public final class ChunkCache implements AutoCloseable
         final String openReason)
     {
         this.config = config;
+        this.persisted = config.cacheFile() != null;
         this.chunkSize = config.chunkSize();
         this.chunkShift = config.chunkShift();
         this.chunkMask = chunkSize - 1L;
@@ -357,7 +359,7 @@ public final class ChunkCache implements AutoCloseable
             rejectedPuts.increment();
             return false;
         }
-        buffer.writeHeader(file, chunkIndex, length, buffer.payloadCrc(length));
+        buffer.writeHeader(file, chunkIndex, length, entryCrc(buffer, length));
         writeLock.lock();
         try
         {
@@ -411,6 +413,16 @@ public final class ChunkCache implements AutoCloseable
         }
     }
 
+    /**
+     * The payload checksum an entry carries. It is only ever checked when a persisted map is recovered, so an
+     * in-memory map (gone with the process) stores 0 and saves a CRC pass over every chunk (~2 % of a cold
+     * sequential read's CPU in a profile).
+     */
+    private int entryCrc(final ChunkBuffer buffer, final int length)
+    {
+        return persisted ? buffer.payloadCrc(length) : 0;
+    }
+
     private boolean putLocked(
         final CacheFileIdentity file, final long chunkIndex, final DirectBuffer src, final int srcIndex, final int length)
     {
@@ -420,7 +432,7 @@ public final class ChunkCache implements AutoCloseable
             return false;
         }
         staging.view.putBytes(HEADER_LENGTH, src, srcIndex, length);
-        staging.writeHeader(file, chunkIndex, length, staging.payloadCrc(length));
+        staging.writeHeader(file, chunkIndex, length, entryCrc(staging, length));
         return insertLocked(file, chunkIndex, staging, length);
     }
 

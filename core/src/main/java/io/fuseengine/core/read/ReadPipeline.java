@@ -140,8 +140,25 @@ public final class ReadPipeline implements AutoCloseable
      */
     public int await(final long ticket, final int wanted, final long deadlineNanos)
     {
+        return await(ticket, wanted, deadlineNanos, false);
+    }
+
+    /**
+     * {@link #await(long, int, long)} for a request known to take milliseconds (a whole read-ahead chunk): the
+     * caller parks at once instead of spinning first (see {@link ReadSlots#awaitParked}).
+     */
+    public int awaitParked(final long ticket, final int wanted, final long deadlineNanos)
+    {
+        return await(ticket, wanted, deadlineNanos, true);
+    }
+
+    private int await(final long ticket, final int wanted, final long deadlineNanos, final boolean parked)
+    {
         final int slot = ticketSlot(ticket);
-        final int result = slots.await(slot, ticketGeneration(ticket), deadlineNanos);
+        final long generation = ticketGeneration(ticket);
+        final int result = parked
+            ? slots.awaitParked(slot, generation, deadlineNanos)
+            : slots.await(slot, generation, deadlineNanos);
         if (result < 0)
         {
             if (result == -Errno.ECANCELED)

@@ -895,7 +895,7 @@ public final class StreamingReader implements AutoCloseable
         {
             pipeline.cancel(ticket, Errno.ECANCELED);
         }
-        final int r = pipeline.await(ticket, length, deadline);
+        final int r = pipeline.awaitParked(ticket, length, deadline);
         f.ticket = -1;
         if (r != length)
         {

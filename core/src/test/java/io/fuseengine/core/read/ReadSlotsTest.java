@@ -3,6 +3,8 @@ package io.fuseengine.core.read;
 import io.fuseengine.core.errno.Errno;
 import org.agrona.BufferUtil;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -146,8 +148,9 @@ class ReadSlotsTest
         assertThat(slots.delivered(again, next)).as("failed").isEqualTo(-1);
     }
 
-    @Test
-    void shouldNeverLoseWakeUpUnderConcurrentCompletion() throws Exception
+    @ParameterizedTest(name = "parked at once: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldNeverLoseWakeUpUnderConcurrentCompletion(final boolean parkedAtOnce) throws Exception
     {
         final ReadSlots slots = new ReadSlots(16, TimeUnit.SECONDS.toNanos(30));
         final ArrayBlockingQueue<long[]> toComplete = new ArrayBlockingQueue<>(64);
@@ -192,7 +195,9 @@ class ReadSlotsTest
                         }
                         final long gen = slots.generation(slot);
                         toComplete.put(new long[] {slot, gen, id + 1});
-                        final int r = slots.await(slot, gen, deadline);
+                        final int r = parkedAtOnce
+                            ? slots.awaitParked(slot, gen, deadline)
+                            : slots.await(slot, gen, deadline);
                         final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                         if (r != id + 1)
                         {
