@@ -3,14 +3,18 @@
 # nginx), rclone mount and httpfs2 (over nginx), against the ceilings: plain HTTP (curl from nginx / rqbit-sim),
 # a Java FUSE filesystem with no backend (MemoryFs, jnr-fuse) and a C FUSE passthrough (bindfs).
 # Runs are interleaved: for each workload, repetition r runs every system once (order rotated per repetition).
-# Every full read is checked by sha256 (partial reads against the expected head/tail/first byte).
+# Every full read is checked by sha256 (partial reads against the expected head/tail/first byte). seq times a plain
+# read and hashes a second pass afterwards (SEQ_VERIFY=after, default; the hash would compete with the file system
+# for the CPU) or hashes on a second thread while timing (SEQ_VERIFY=inline). hit measures the cache-hit read path:
+# the first HIT_SIZE of big.bin read once, the page cache dropped, then the timed re-read (served by the file
+# system's own cache, if it has one) and a check against big.bin on disk.
 #
 # Needs: root (drop_caches, mounts), /dev/fuse, java 17+, python3, curl, fio, gnuplot, nginx (nginx-light),
 # bindfs, rclone, httpfs2 (only those of the selected systems), built jars:
 #   mvn -B -Dfe.target=target-mb -pl app,benchmarks -am package -DskipTests
 # Usage (all settings are environment variables, defaults shown in the "settings" block below):
 #   benchmarks/mount-bench.sh                                   # the full run
-#   BIG_SIZE=64M PAR_COUNT=4 PAR_SIZE=4M MEDIA_COUNT=20 MEDIA_SIZE=1M RUNS=1 FIO_RUNTIME=5 benchmarks/mount-bench.sh
+#   BIG_SIZE=64M HIT_SIZE=32M PAR_COUNT=4 PAR_SIZE=4M MEDIA_COUNT=20 MEDIA_SIZE=1M RUNS=1 FIO_RUNTIME=5 benchmarks/mount-bench.sh
 # Output: perf-reports/mount/<UTC timestamp>/ (CSV per workload, results.md, PNG per workload, logs/), and
 # perf-reports/mount/LATEST.md (a copy of results.md).
 set -uo pipefail
@@ -24,8 +28,12 @@ first_existing() { for f in "$@"; do [ -f "$f" ] && { echo "$f"; return; }; done
 # ---------------------------------------------------------------------------------------------- settings
 RUNS="${RUNS:-3}"
 SYSTEMS="${SYSTEMS:-curl-nginx curl-sim memoryfs bindfs fuse-engine-sim fuse-engine-nginx rclone httpfs2}"
-WORKLOADS="${WORKLOADS:-seq fio par ttfb scan}"
+WORKLOADS="${WORKLOADS:-seq hit fio par ttfb scan}"
 BIG_SIZE="${BIG_SIZE:-1G}"
+SEQ_VERIFY="${SEQ_VERIFY:-after}"         # seq's sha256: after = timed plain 1 MiB readinto loop, then (untimed) a 2nd pass
+                                          # through the same open file, hashed; inline = hashed on a 2nd thread while timed
+HIT_SIZE="${HIT_SIZE:-256M}"              # hit: the first HIT_SIZE of big.bin (<= BIG_SIZE, else clamped) read, drop_caches,
+                                          # timed re-read; keep WARMUP_SIZE + HIT_SIZE within fuse-engine's cache-size
 PAR_COUNT="${PAR_COUNT:-16}"
 PAR_SIZE="${PAR_SIZE:-16M}"
 MEDIA_COUNT="${MEDIA_COUNT:-200}"
@@ -85,6 +93,7 @@ mkdir -p "$LOGS" "$MNT_BASE" "$WORK_BASE/xdg/config" "$WORK_BASE/xdg/state"
 [ "$(id -u)" = 0 ] || die "run as root (drop_caches, mounts)"
 [ -e /dev/fuse ] || die "/dev/fuse is missing"
 has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
+case "$SEQ_VERIFY" in after|inline) ;; *) die "SEQ_VERIFY=$SEQ_VERIFY: after or inline" ;; esac
 need=(python3 curl "$JAVA" gnuplot fusermount)
 [[ " $WORKLOADS " == *" fio "* ]] && need+=(fio)
 { has curl-nginx || has fuse-engine-nginx || has rclone || has httpfs2; } && need+=(nginx)
@@ -126,6 +135,23 @@ for f in "${ALL_FILES[@]}"; do
 done
 HAVE_BIG=0; [[ " ${ALL_FILES[*]} " == *" big.bin "* ]] && HAVE_BIG=1
 TTFB_LIST=("${MEDIA_FILES[@]:0:$TTFB_FILES}")
+HIT_BYTES=0; HIT_SHA=""
+if [[ " $WORKLOADS " == *" hit "* ]] && [ $HAVE_BIG = 1 ]; then
+    HIT_BYTES="$(numfmt --from=iec "${HIT_SIZE^^}" 2>/dev/null)" && [ "$HIT_BYTES" -gt 0 ] 2>/dev/null \
+        || die "HIT_SIZE=$HIT_SIZE is not a size (like 256M)"
+    big_bytes="$(stat -c %s "$DATA/big.bin")"
+    if [ "$HIT_BYTES" -gt "$big_bytes" ]; then
+        log "HIT_SIZE=$HIT_SIZE is larger than big.bin: clamped to BIG_SIZE=$BIG_SIZE"
+        HIT_SIZE="$BIG_SIZE"; HIT_BYTES="$big_bytes"
+    fi
+    # hit's expected bytes: sha256 of big.bin's first HIT_BYTES on disk, computed again only when big.bin changed
+    hit_sum="$WORK_BASE/big-head-$HIT_BYTES.sha256"
+    if ! [ -s "$hit_sum" ] || ! [ "$hit_sum" -nt "$DATA/big.bin" ]; then
+        python3 "$TOOL" hashprefix "$DATA/big.bin" "$HIT_BYTES" > "$hit_sum.tmp" && mv "$hit_sum.tmp" "$hit_sum" \
+            || die "hashing the first $HIT_SIZE of $DATA/big.bin failed"
+    fi
+    HIT_SHA="$(cat "$hit_sum")"
+fi
 # expected first byte / head / tail of every file, from the generator (not from the files on disk)
 "$JAVA" -cp "$BENCH_JAR" io.fuseengine.bench.mount.DataSet expect "$SPEC" "$SCAN_CHUNK" > "$WORK_BASE/expect.tsv" || die "expect failed"
 
@@ -220,6 +246,11 @@ warm_backend() { # sys files...: read the backend's data files into the page cac
     [ "$sys" = memoryfs ] && return 0
     (cd "$DATA" && cat -- "$@" > /dev/null)
 }
+warm_backend_head() { # sys bytes: like warm_backend, only big.bin's first BYTES (hit)
+    [ "$BACKEND_CACHE" = warm ] || return 0
+    [ "$1" = memoryfs ] && return 0
+    head -c "$2" "$DATA/big.bin" > /dev/null
+}
 backend_bytes() {
     case "$1" in
         fuse-engine-sim|curl-sim) curl -s --max-time 5 "http://127.0.0.1:$SIM_STATS_PORT/" | awk '{print $1}' ;;
@@ -235,7 +266,7 @@ mount_sys() { # sys workload -> sets ROOT, FS_PID, FS_MNT; returns non-zero on f
     local sys="$1" wl="$2" m="$MNT_BASE/$1" probe i
     unmount_dir "$m"; mkdir -p "$m"
     ROOT="$m"; FS_MNT="$m"
-    case "$wl" in seq|fio) probe=big.bin ;; par) probe="${PAR_FILES[0]}" ;; *) probe="${MEDIA_FILES[0]}" ;; esac
+    case "$wl" in seq|hit|fio) probe=big.bin ;; par) probe="${PAR_FILES[0]}" ;; *) probe="${MEDIA_FILES[0]}" ;; esac
     local mlog="$LOGS/$sys.log"
     echo "=== $(date -u +%T) mount for $wl" >> "$mlog"
     case "$sys" in
@@ -282,14 +313,14 @@ bounded() { timeout --foreground --kill-after=10 "$STEP_TIMEOUT" "$@"; }
 
 csv_header() {
     case "$1" in
-        seq)  echo "run,system,bytes,seconds,MBps,status,backend_bytes,note" ;;
+        seq|hit) echo "run,system,bytes,seconds,MBps,status,backend_bytes,note" ;;
         fio)  echo "run,system,iops,p50_us,p99_us,mean_us,reads,status,backend_bytes,note" ;;
         par)  echo "run,system,files,bytes,seconds,MBps,ok_files,status,backend_bytes,note" ;;
         ttfb) echo "run,system,files,median_ms,p90_ms,max_ms,ok_files,status,backend_bytes,note" ;;
         scan) echo "run,system,files,seconds,files_per_s,ok_files,status,backend_bytes,note" ;;
     esac
 }
-blank_fields() { case "$1" in seq) echo ",," ;; fio) echo ",,,," ;; par|ttfb) echo ",,,," ;; scan) echo ",,," ;; esac; }
+blank_fields() { case "$1" in seq|hit) echo ",," ;; fio) echo ",,,," ;; par|ttfb) echo ",,,," ;; scan) echo ",,," ;; esac; }
 row() { # workload run system "fields(comma)" status backend note
     echo "$2,$3,$4,$5,$6,$7" >> "$OUT/$1.csv"
     log "$1 run $2 $3: $4 $5 backend=$6 $7"
@@ -298,23 +329,23 @@ row() { # workload run system "fields(comma)" status backend note
 applies() { # workload system
     case "$2" in
         curl-*) [ "$1" = seq ] ;;
-        httpfs2) [ "$1" = seq ] || [ "$1" = fio ] ;;
+        httpfs2) [ "$1" = seq ] || [ "$1" = hit ] || [ "$1" = fio ] ;;
         *) return 0 ;;
     esac
 }
 
 run_cell() { # workload run system
     local wl="$1" run="$2" sys="$3" res b0 b1 st note="" url
-    local code n secs mbps ok nf okf med p90 mx fps iops p50 p99 mean reads
+    local code n secs mbps ok nf okf med p90 mx fps iops p50 p99 mean reads got
     if ! applies "$wl" "$sys"; then
         [[ "$sys" == curl-* ]] && return 0
         row "$wl" "$run" "$sys" "$(blank_fields "$wl")" n/a - "httpfs2 mounts a single URL"
         return 0
     fi
-    case "$wl" in seq|fio) [ $HAVE_BIG = 1 ] || return 0 ;; par) [ ${#PAR_FILES[@]} -gt 0 ] || return 0 ;;
+    case "$wl" in seq|hit|fio) [ $HAVE_BIG = 1 ] || return 0 ;; par) [ ${#PAR_FILES[@]} -gt 0 ] || return 0 ;;
         *) [ ${#MEDIA_FILES[@]} -gt 0 ] || return 0 ;; esac
     local wfiles
-    case "$wl" in seq|fio) wfiles=(big.bin) ;; par) wfiles=("${PAR_FILES[@]}") ;; ttfb) wfiles=("${TTFB_LIST[@]}") ;; *) wfiles=("${MEDIA_FILES[@]}") ;; esac
+    case "$wl" in seq|hit|fio) wfiles=(big.bin) ;; par) wfiles=("${PAR_FILES[@]}") ;; ttfb) wfiles=("${TTFB_LIST[@]}") ;; *) wfiles=("${MEDIA_FILES[@]}") ;; esac
 
     if [[ "$sys" == curl-* ]]; then
         local port="$SIM_PORT"; [ "$sys" = curl-nginx ] && port="$NGINX_PORT"
@@ -340,14 +371,37 @@ run_cell() { # workload run system
         note="warm-up $WARMUP_SIZE"
         log "$wl run $run $sys: warm-up read $(echo "$w" | awk '{printf "%.0f MiB in %s s", $1 / 1048576, $2}')"
     fi
-    drop_caches; warm_backend "$sys" "${wfiles[@]}"
+    drop_caches
+    if [ "$wl" = hit ]; then warm_backend_head "$sys" "$HIT_BYTES"; else warm_backend "$sys" "${wfiles[@]}"; fi
     b0="$(backend_bytes "$sys")"
     local out rc fields=""
     case "$wl" in
         seq)
-            out="$(bounded python3 "$TOOL" seq "$SUMS" "$ROOT" big.bin 2>>"$LOGS/errors.log")"; rc=$?
+            out="$(bounded python3 "$TOOL" seq "$SUMS" "$ROOT" big.bin "$SEQ_VERIFY" 2>>"$LOGS/errors.log")"; rc=$?
             read -r n secs mbps ok <<< "$out"
-            [ $rc = 0 ] && fields="$n,$secs,$mbps" && st=ok && [ "$ok" = 1 ] || st=WRONG ;;
+            [ $rc = 0 ] && fields="$n,$secs,$mbps" && st=ok && [ "$ok" = 1 ] || st=WRONG
+            if [ "$SEQ_VERIFY" = after ]; then note="${note:+$note; }sha256 after the timed read (2nd pass through the same open file)"
+            else note="${note:+$note; }sha256 inline (2nd thread while timed)"; fi ;;
+        hit)
+            # (a) untimed read of the first HIT_BYTES: fills the file system's own cache; (b) drop the page cache (and
+            # re-warm the backend); (c) the timed re-read, backend bytes over (c) only; (d) untimed check: a new read
+            # of the first HIT_BYTES through the mount against big.bin on disk
+            b1=-
+            out="$(bounded python3 "$TOOL" hit "$ROOT" big.bin "$HIT_BYTES" 2>>"$LOGS/errors.log")"; rc=$?
+            if [ $rc = 0 ]; then
+                log "hit run $run $sys: fill read $(echo "$out" | awk '{printf "%.0f MiB in %s s", $1 / 1048576, $2}')"
+                drop_caches; warm_backend_head "$sys" "$HIT_BYTES"; sleep 0.3
+                b0="$(backend_bytes "$sys")"
+                out="$(bounded python3 "$TOOL" hit "$ROOT" big.bin "$HIT_BYTES" 2>>"$LOGS/errors.log")"; rc=$?
+                sleep 0.3
+                b1="$(backend_bytes "$sys")"
+            fi
+            if [ $rc = 0 ]; then
+                read -r n secs mbps <<< "$out"
+                got="$(bounded python3 "$TOOL" hashprefix "$ROOT/big.bin" "$HIT_BYTES" 2>>"$LOGS/errors.log")"; rc=$?
+                [ $rc = 0 ] && fields="$n,$secs,$mbps" && { [ "$n" = "$HIT_BYTES" ] && [ "$got" = "$HIT_SHA" ] && st=ok || st=WRONG; }
+            fi
+            note="${note:+$note; }sha256 of a re-read after the timed read vs big.bin on disk; backend bytes: timed read only" ;;
         fio)
             local size; size="$(stat -c %s "$DATA/big.bin")"
             bounded fio --name=randread --filename="$ROOT/big.bin" --readonly --rw=randread --bs=4k --direct=0 \
@@ -372,7 +426,7 @@ run_cell() { # workload run system
     esac
     umount_sys
     sleep 0.3
-    b1="$(backend_bytes "$sys")"
+    [ "$wl" = hit ] || b1="$(backend_bytes "$sys")"   # hit: taken around its timed read
     note="${note:+$note; }$RA_NOTE"
     if [ -z "$fields" ]; then
         row "$wl" "$run" "$sys" "$(blank_fields "$wl")" ERROR "-" "${note:+$note; }exit $rc (see logs/errors.log)"
@@ -395,7 +449,7 @@ done
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------------------------- report
-CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_SIZE WARMUP_SIZE=$WARMUP_SIZE WARMUP_READERS=$WARMUP_READERS PAR_COUNT=$PAR_COUNT PAR_SIZE=$PAR_SIZE MEDIA_COUNT=$MEDIA_COUNT MEDIA_SIZE=$MEDIA_SIZE FIO_RUNTIME=$FIO_RUNTIME TTFB_FILES=$TTFB_FILES SCAN_CHUNK=$SCAN_CHUNK BACKEND_CACHE=$BACKEND_CACHE${READ_AHEAD_KB:+ READ_AHEAD_KB=$READ_AHEAD_KB}${FE_OPTS:+ FE_OPTS=\"$FE_OPTS\"} benchmarks/mount-bench.sh"
+CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_SIZE SEQ_VERIFY=$SEQ_VERIFY HIT_SIZE=$HIT_SIZE WARMUP_SIZE=$WARMUP_SIZE WARMUP_READERS=$WARMUP_READERS PAR_COUNT=$PAR_COUNT PAR_SIZE=$PAR_SIZE MEDIA_COUNT=$MEDIA_COUNT MEDIA_SIZE=$MEDIA_SIZE FIO_RUNTIME=$FIO_RUNTIME TTFB_FILES=$TTFB_FILES SCAN_CHUNK=$SCAN_CHUNK BACKEND_CACHE=$BACKEND_CACHE${READ_AHEAD_KB:+ READ_AHEAD_KB=$READ_AHEAD_KB}${FE_OPTS:+ FE_OPTS=\"$FE_OPTS\"} benchmarks/mount-bench.sh"
 {
     echo "# Through-the-mount benchmark ($STAMP)"
     echo
@@ -412,18 +466,35 @@ CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_
     else
         echo "No warm-up (WARMUP_SIZE=0): every measurement starts in a freshly started process (JIT and jffi's first 1000 callbacks per thread included)."
     fi
-    echo "Statistics only over verified runs (sha256 of whole files; first byte / head+tail chunks for ttfb and scan);"
-    echo "a run that returned wrong bytes is reported as FAIL and never counted."
+    if [[ " $WORKLOADS " == *" seq "* ]] && [ "$SEQ_VERIFY" = after ]; then
+        echo "seq (SEQ_VERIFY=after): the timed part is a plain loop of 1 MiB \`readinto\` calls into one reused buffer (no hashing,"
+        echo "no allocation per read); after the clock stops the same open file is read again from offset 0 and hashed (untimed)."
+        echo "The kernel drops a FUSE file's pages only at an open without keep_cache (or never caches them: direct_io), so the"
+        echo "second pass is served from the page cache the timed pass filled, i.e. it checks the very bytes the timed pass received."
+    elif [[ " $WORKLOADS " == *" seq "* ]]; then
+        echo "seq (SEQ_VERIFY=inline): 1 MiB reads, hashed by sha256 on a second thread while timed (on a small machine the hash"
+        echo "competes with the file system under test for the CPU)."
+    fi
+    if [[ " $WORKLOADS " == *" hit "* ]]; then
+        echo "hit: cache-hit read: first $HIT_SIZE of big.bin re-read after drop_caches (the filesystem's own cache, not the page"
+        echo "cache). After the mount and warm-up above: the first $HIT_SIZE of big.bin read once (untimed; fills the file system's"
+        echo "own cache, if it has one), \`sync; echo 3 > /proc/sys/vm/drop_caches\`$( [ "$BACKEND_CACHE" = warm ] && echo " (and the backend's first $HIT_SIZE read back into the page cache)"), then the"
+        echo "timed re-read (1 MiB \`readinto\` as in seq), then (untimed) a new read of the first $HIT_SIZE through the mount, its"
+        echo "sha256 compared with that of big.bin's first $HIT_SIZE on disk. Its backend bytes cover the timed re-read only"
+        echo "(~0: every byte came from the file system's own cache; read-ahead past the first $HIT_SIZE started by the re-read counts too)."
+    fi
+    echo "Statistics only over verified runs (sha256 of whole files or of hit's $HIT_SIZE; first byte / head+tail chunks for ttfb"
+    echo "and scan); a run that returned wrong bytes is reported as FAIL and never counted."
     echo
     echo "Systems: \`curl-nginx\`, \`curl-sim\`: HTTP ceiling, \`curl -o /dev/null\` of big.bin's stream path. \`memoryfs\`: Java FUSE"
     echo "ceiling (\`io.fuseengine.bench.mount.MemoryFs\`, jnr-fuse, generated bytes, fuse-engine's mount options). \`bindfs\`: C FUSE"
     echo "passthrough (\`bindfs -f -o ro\`) of the data directory. \`fuse-engine-sim\` / \`fuse-engine-nginx\`: \`java -XX:+UseZGC -jar fuse-engine.jar mount"
     echo "--rqbit-url\` rqbit-sim / nginx${FE_OPTS:+ (extra options: \`$FE_OPTS\`)}. \`rclone\`: \`rclone mount :http: --http-url http://127.0.0.1:$NGINX_PORT/files/ $RCLONE_OPTS\`."
-    echo "\`httpfs2\`: \`httpfs2 -f\` of big.bin's URL (one file per mount: seq and fio only)."
+    echo "\`httpfs2\`: \`httpfs2 -f\` of big.bin's URL (one file per mount: seq, hit and fio only)."
     echo "rqbit-sim is \`io.fuseengine.bench.mount.BenchSim\` (the code of \`fuse-engine.jar sim --dir DATA\` plus a counter endpoint);"
     echo "nginx serves the files at rqbit's stream paths (symlinks), static copies of the sim's JSON, and /files/ with autoindex."
     echo "Backend bytes: body bytes nginx logged (stream and /files/ requests) or rqbit-sim's stream counter, from after the"
-    echo "mount was ready to after the unmount."
+    echo "mount was ready to after the unmount (hit: over its timed re-read only)."
     echo
     echo "Jars: \`$FE_JAR\`, \`$BENCH_JAR\`; java: \`$JAVA\`."
     echo
@@ -433,7 +504,7 @@ CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_
     echo "- load average at start: $LOAD_START; at end: $LOAD_END"
     [ -n "$READ_AHEAD_KB" ] && echo "- read_ahead_kb of every FUSE mount set to $READ_AHEAD_KB"
 } > "$OUT/header.md"
-python3 "$TOOL" report "$OUT" || log "report failed"
+SEQ_VERIFY="$SEQ_VERIFY" HIT_SIZE="$HIT_SIZE" python3 "$TOOL" report "$OUT" || log "report failed"
 sed -E "s#\]\(([a-z]+\.png)\)#]($STAMP/\1)#" "$OUT/results.md" > "$OUT_BASE/LATEST.md"
 cp "$WORK_BASE/nginx/nginx.conf" "$OUT/nginx.conf" 2>/dev/null
 log "done: $OUT/results.md (load at end $LOAD_END)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Helpers of mount-bench.sh: timed reads with sha256 verification, first-byte latency, media scan, fio parsing,
+"""Helpers of mount-bench.sh: timed reads with sha256 verification, cache-hit re-reads, first-byte latency, media scan, fio parsing,
 nginx mirror set-up and the report (results.md + gnuplot plots). Standard library only.
 
 Every read helper verifies what it read against the expected content and prints one line of
@@ -55,6 +55,43 @@ def read_hash(path, pipelined=True):
     return total, time.perf_counter() - t0, h.hexdigest()
 
 
+def hash_from_start(f, buf, limit=None):
+    """sha256 of an open file's first LIMIT bytes (all of it if None), read from offset 0 into BUF (reused).
+    Returns (bytes, hexdigest)."""
+    h = hashlib.sha256()
+    mv = memoryview(buf)
+    total = 0
+    f.seek(0)
+    while limit is None or total < limit:
+        k = f.readinto(mv if limit is None or limit - total >= len(mv) else mv[:limit - total])
+        if not k:
+            break
+        h.update(mv[:k])
+        total += k
+    return total, h.hexdigest()
+
+
+def read_plain(path, limit=None, rehash=False):
+    """The timed read without a hash: the whole file (or its first LIMIT bytes) with 1 MiB readinto calls into one
+    reused buffer (no allocation per read). Returns (bytes, seconds, again): with REHASH, after the clock stopped,
+    the same bytes are read again from offset 0 through the same open file and hashed, again = (bytes, hexdigest)
+    (the kernel serves them from the page cache the timed pass filled, unless the file system bypasses it);
+    else again = None."""
+    buf = bytearray(CHUNK)
+    mv = memoryview(buf)
+    total = 0
+    t0 = time.perf_counter()
+    with open(path, 'rb', buffering=0) as f:
+        while limit is None or total < limit:
+            k = f.readinto(mv if limit is None or limit - total >= CHUNK else mv[:limit - total])
+            if not k:
+                break
+            total += k
+        s = time.perf_counter() - t0
+        again = hash_from_start(f, buf, total) if rehash else None
+    return total, s, again
+
+
 def load_sums(path):
     sums = {}
     with open(path) as f:
@@ -66,11 +103,34 @@ def load_sums(path):
 
 
 def cmd_seq(args):
-    """seq SUMS ROOT REL -> bytes seconds MBps ok"""
+    """seq SUMS ROOT REL [after|inline] -> bytes seconds MBps ok. after (default): plain timed read (read_plain), sha256
+    of a second pass through the same open file after the clock stopped; inline: sha256 on a second thread while
+    timing (read_hash)."""
     sums, root, rel = load_sums(args[0]), args[1], args[2]
-    n, s, d = read_hash(os.path.join(root, rel))
-    ok = 1 if d == sums.get(rel) else 0
-    print(n, f"{s:.6f}", f"{n / s / 1e6:.1f}", ok)
+    mode = args[3] if len(args) > 3 else 'after'
+    path = os.path.join(root, rel)
+    if mode == 'after':
+        n, s, (n2, d) = read_plain(path, rehash=True)
+        ok = n2 == n and d == sums.get(rel)
+    elif mode == 'inline':
+        n, s, d = read_hash(path)
+        ok = d == sums.get(rel)
+    else:
+        raise SystemExit(f"seq: verify mode {mode!r}: after or inline")
+    print(n, f"{s:.6f}", f"{n / s / 1e6:.1f}", 1 if ok else 0)
+
+
+def cmd_hit(args):
+    """hit ROOT REL BYTES -> bytes seconds MBps: timed plain read (read_plain) of the first BYTES of the file (no check)"""
+    root, rel, limit = args[0], args[1], int(args[2])
+    n, s, _ = read_plain(os.path.join(root, rel), limit)
+    print(n, f"{s:.6f}", f"{n / s / 1e6:.1f}")
+
+
+def cmd_hashprefix(args):
+    """hashprefix PATH BYTES -> hex sha256 of the file's first BYTES (fewer if the file is shorter)"""
+    with open(args[0], 'rb', buffering=0) as f:
+        print(hash_from_start(f, bytearray(CHUNK), int(args[1]))[1])
 
 
 def cmd_stdin_sha(args):
@@ -240,9 +300,16 @@ def cmd_mirror(args):
 
 # ------------------------------------------------------------------------------------------------ report
 
+SEQ_TITLES = {
+    'after': 'Cold sequential read of big.bin (1 MiB readinto, no hash while timed; sha256 of a 2nd pass after)',
+    'inline': 'Cold sequential read of big.bin (1 MiB reads, sha256 on a second thread)',
+}
 WORKLOADS = [
-    # key, title, metric column, unit, higher is better, extra columns to show (median)
-    ('seq', 'Cold sequential read of big.bin (1 MiB reads, sha256 on a second thread)', 'MBps', 'MB/s', True, ['seconds']),
+    # key, title ({seq}: SEQ_TITLES[SEQ_VERIFY], {hit}: HIT_SIZE), metric column, unit, higher is better,
+    # extra columns to show (median)
+    ('seq', '{seq}', 'MBps', 'MB/s', True, ['seconds']),
+    ('hit', "Cache-hit read: first {hit} of big.bin re-read after drop_caches (the filesystem's own cache, not the "
+     "page cache)", 'MBps', 'MB/s', True, ['seconds']),
     ('fio', '4 KiB random reads of big.bin (fio psync, direct=0, one pass or --runtime)', 'iops', 'IOPS', True,
      ['p50_us', 'p99_us']),
     ('par', 'Parallel readers: one thread per par/ file, each read whole + sha256', 'MBps', 'MB/s aggregate', True,
@@ -284,12 +351,17 @@ def human_bytes(v):
 
 
 def cmd_report(args):
-    """report OUTDIR: writes OUTDIR/results.md (appending OUTDIR/header.md first) and one PNG per workload."""
+    """report OUTDIR: writes OUTDIR/results.md (appending OUTDIR/header.md first) and one PNG per workload.
+    The titles take SEQ_VERIFY and HIT_SIZE from the environment (the script's settings)."""
     out = args[0]
+    seq_verify = os.environ.get('SEQ_VERIFY', 'after')
+    subst = {'seq': SEQ_TITLES.get(seq_verify, f'Cold sequential read of big.bin (SEQ_VERIFY={seq_verify})'),
+             'hit': os.environ.get('HIT_SIZE', 'HIT_SIZE')}
     lines = []
     with open(os.path.join(out, 'header.md')) as f:
         lines.append(f.read().rstrip('\n'))
     for key, title, col, unit, higher, extras in WORKLOADS:
+        title = title.format(**subst)
         rows = read_csv(os.path.join(out, f'{key}.csv'))
         if not rows:
             continue
@@ -392,8 +464,9 @@ plot '{dat}' using 0:2:xtic(1) with boxes lc rgb '#4682b4' notitle, \\
 
 
 def main():
-    cmds = {'seq': cmd_seq, 'stdin-sha': cmd_stdin_sha, 'par': cmd_par, 'ttfb': cmd_ttfb,
-            'scan': cmd_scan, 'warm': cmd_warm, 'fio': cmd_fio, 'mirror': cmd_mirror, 'report': cmd_report}
+    cmds = {'seq': cmd_seq, 'hit': cmd_hit, 'hashprefix': cmd_hashprefix, 'stdin-sha': cmd_stdin_sha, 'par': cmd_par,
+            'ttfb': cmd_ttfb, 'scan': cmd_scan, 'warm': cmd_warm, 'fio': cmd_fio, 'mirror': cmd_mirror,
+            'report': cmd_report}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print('usage: mbtool.py ' + '|'.join(cmds) + ' ARGS...', file=sys.stderr)
         sys.exit(2)
