@@ -19,8 +19,13 @@ public final class ChunkCacheConfig
     public static final int MIN_CHUNK_SIZE = 4096;
     public static final int MAX_CHUNK_SIZE = 64 * 1024 * 1024;
     public static final int MAX_SEGMENTS = 16;
-    /** Aim for at least this many entries per segment when choosing the segment count. */
-    public static final int MIN_CHUNKS_PER_SEGMENT = 16;
+    /**
+     * Aim for at least this many entries per segment when choosing the segment count. A full segment must evict
+     * within itself, so with small segments the uneven spread of keys evicts chunks just fetched while colder ones
+     * sit in other segments (measured: 16 per segment re-fetched ~5 % of a 256 MiB re-read of a 512 MiB cache).
+     * Puts serialise on the cache's writer lock anyway, so more segments buy little.
+     */
+    public static final int MIN_CHUNKS_PER_SEGMENT = 64;
 
     private final int chunkSize;
     private final int chunkShift;
