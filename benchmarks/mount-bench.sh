@@ -52,6 +52,7 @@ JAVA="${JAVA:-java}"
 FE_JAR="${FE_JAR:-$(first_existing "$REPO/app/target-mb/fuse-engine.jar" "$REPO/app/target/fuse-engine.jar")}"
 BENCH_JAR="${BENCH_JAR:-$(first_existing "$REPO/benchmarks/target-mb/benchmarks.jar" "$REPO/benchmarks/target/benchmarks.jar")}"
 FE_OPTS="${FE_OPTS:-}"                     # extra fuse-engine mount options
+FE_JAVA="${FE_JAVA:-$JAVA}"                # the java that runs fuse-engine (e.g. a JDK 21+ for generational ZGC)
 RCLONE_OPTS="${RCLONE_OPTS:---read-only --vfs-cache-mode off --buffer-size 16M --vfs-read-chunk-size 128M --vfs-read-chunk-size-limit off --dir-cache-time 1h --poll-interval 0 --no-modtime}"
 WARMUP_SIZE="${WARMUP_SIZE:-256M}"        # warm.bin, read (4 parallel slices) after each mount, before drop_caches; 0: none
 WARMUP_READERS="${WARMUP_READERS:-4}"
@@ -116,6 +117,7 @@ machine_facts() {
     echo "- memory: $(free -m | awk '/^Mem:/ {print $2 " MiB total, " $7 " MiB available"}')"
     echo "- kernel: $(uname -srvm)"
     echo "- java: $("$JAVA" -version 2>&1 | tr '\n' ' ')"
+    [ "$FE_JAVA" != "$JAVA" ] && echo "- fuse-engine runs on: $("$FE_JAVA" -version 2>&1 | tr '\n' ' ')"
     echo "- tools: $(nginx -v 2>&1 | tr '\n' ' '); $(rclone version 2>/dev/null | head -1); bindfs $(bindfs --version 2>/dev/null | head -1 | awk '{print $NF}'); httpfs2 $(dpkg-query -W -f='${Version}' httpfs2 2>/dev/null); $(fio --version 2>/dev/null); $(gnuplot --version 2>/dev/null); curl $(curl --version | head -1 | awk '{print $2}'); python $(python3 -c 'import sys;print(sys.version.split()[0])')"
     echo "- sha256 (python hashlib, in memory): $(python3 -c 'import hashlib,time;b=bytes(1<<20);h=hashlib.sha256();t=time.perf_counter();[h.update(b) for _ in range(256)];print(f"{256*1048576/(time.perf_counter()-t)/1e6:.0f} MB/s")')"
 }
@@ -278,7 +280,7 @@ mount_sys() { # sys workload -> sets ROOT, FS_PID, FS_MNT; returns non-zero on f
             local port="$SIM_PORT"; [ "$sys" = fuse-engine-nginx ] && port="$NGINX_PORT"
             # shellcheck disable=SC2086
             XDG_CONFIG_HOME="$WORK_BASE/xdg/config" XDG_STATE_HOME="$WORK_BASE/xdg/state" \
-                "$JAVA" -XX:+UseZGC -jar "$FE_JAR" mount "$m" --rqbit-url "http://127.0.0.1:$port" $FE_OPTS >>"$mlog" 2>&1 & ;;
+                "$FE_JAVA" -XX:+UseZGC -jar "$FE_JAR" mount "$m" --rqbit-url "http://127.0.0.1:$port" $FE_OPTS >>"$mlog" 2>&1 & ;;
         rclone)
             # shellcheck disable=SC2086
             rclone mount :http: "$m" --http-url "http://127.0.0.1:$NGINX_PORT/files/" $RCLONE_OPTS \

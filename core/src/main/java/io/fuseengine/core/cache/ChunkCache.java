@@ -80,10 +80,9 @@ public final class ChunkCache implements AutoCloseable
     private final BytesStore<?, Void> writerKey;
     /**
      * Header + payload of a chunk inserted from plain native memory (the copying {@link #put} variants); also where
-     * recovery copies a payload to checksum it. Guarded by the write lock.
+     * recovery copies a payload to checksum it. Allocated on first use: the fetchers bring their own
+     * {@link ChunkBuffer}, so a running engine never needs it (4 MiB of RSS saved). Guarded by the write lock.
      */
-    /** Staging for puts from plain native memory and for recovery; allocated on first use (the fetchers bring
-     * their own {@link ChunkBuffer}, so a running engine never needs it: 4 MiB of RSS saved). Writer lock. */
     private ChunkBuffer staging;
     private final UnsafeBuffer writerSource = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer writerView = new UnsafeBuffer(0, 0);
@@ -414,11 +413,6 @@ public final class ChunkCache implements AutoCloseable
         }
     }
 
-    /**
-     * The payload checksum an entry carries. It is only ever checked when a persisted map is recovered, so an
-     * in-memory map (gone with the process) stores 0 and saves a CRC pass over every chunk (~2 % of a cold
-     * sequential read's CPU in a profile).
-     */
     private ChunkBuffer staging()
     {
         if (staging == null)
@@ -428,6 +422,11 @@ public final class ChunkCache implements AutoCloseable
         return staging;
     }
 
+    /**
+     * The payload checksum an entry carries. It is only ever checked when a persisted map is recovered, so an
+     * in-memory map (gone with the process) stores 0 and saves a CRC pass over every chunk (~2 % of a cold
+     * sequential read's CPU in a profile).
+     */
     private int entryCrc(final ChunkBuffer buffer, final int length)
     {
         return persisted ? buffer.payloadCrc(length) : 0;
