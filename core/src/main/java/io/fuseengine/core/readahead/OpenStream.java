@@ -11,8 +11,12 @@ import io.fuseengine.core.read.StreamTarget;
  * the detector's state is guarded by this object's monitor, held only for a few arithmetic steps per read.
  *
  * <h2>Sequential detection</h2>
- * A read that starts within {@code sequentialSlack} (1 MiB) of the furthest end read so far is sequential, so the
- * kernel's reordered concurrent reads still count. After {@code sequentialReads} consecutive sequential reads that
+ * A read that starts at most {@code sequentialSlack} (1 MiB) past the furthest end read so far, or at most
+ * {@link #LAGGING_SLACK_FACTOR} × that behind it, is sequential, so the kernel's reordered concurrent reads still
+ * count. Reads lag further behind than they run ahead: with a raised {@code read_ahead_kb} the kernel keeps a sync and
+ * an async read-ahead window of that size in flight, and a read from the start of the older window arrives after
+ * reads near the end of the newer one (measured with read_ahead_kb=1024 and a 1 MiB symmetric slack: every such lag
+ * was taken for a seek, cancelling read-ahead, and a 1 GiB cold read fetched 2.1–2.3 GiB). After {@code sequentialReads} consecutive sequential reads that
  * count (for a media-probe stream, reads in the head and tail chunks do not count: a scanner reading the header and
  * index must not open a window), the window opens at 1 chunk ahead and doubles each time the reader enters a new
  * chunk, up to read-ahead-max. Any other read is a seek: the window closes and the stream's queued and in-flight
@@ -24,6 +28,8 @@ public final class OpenStream
     static final long USE_CHUNK_FETCH = 1;
     /** {@link #observe} result bits: this read was a seek; cancel the stream's read-ahead. */
     static final long SEEK = 2;
+    /** How many {@code sequentialSlack}s a read may start behind the furthest end and still be sequential. */
+    static final int LAGGING_SLACK_FACTOR = 8;
     private static final int COUNT_SHIFT = 2;
     private static final int COUNT_BITS = 14;
     private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
@@ -141,7 +147,7 @@ public final class OpenStream
         {
             return probeChunk ? USE_CHUNK_FETCH : 0;
         }
-        if (Math.abs(offset - furthestEnd) > sequentialSlack)
+        if (offset - furthestEnd > sequentialSlack || furthestEnd - offset > sequentialSlack * LAGGING_SLACK_FACTOR)
         {
             final boolean hadReadAhead = readAheadNext >= 0;
             furthestEnd = end;

@@ -131,6 +131,36 @@ class StreamingReaderTest
     }
 
     @Test
+    void readLaggingBehindTheFurthestEndAsTheKernelsReadAheadWindowsDoIsNotASeekButAFarJumpBackIs()
+    {
+        final long slack = ReadAheadConfig.DEFAULT_SEQUENTIAL_SLACK;
+        final long lagLimit = slack * OpenStream.LAGGING_SLACK_FACTOR;
+        try (Rig rig = new Rig(cache, config(2, 4).build()))
+        {
+            final StreamTarget target = Rig.newFile(lagLimit + 4 * slack, "t/lagging.mkv.bin");
+            final OpenStream s = rig.reader.open(target, false);
+            final UnsafeBuffer dest = Rig.buffer(READ);
+            final long furthestEnd = lagLimit + 2 * slack;
+            for (long off = 0; off < furthestEnd; off += READ)
+            {
+                rig.readChecked(s, off, READ, dest);
+            }
+            rig.awaitReadAheadIdle();
+            final int window = s.windowChunks();
+            assertThat(window).as("window open after a sequential run").isPositive();
+
+            rig.readChecked(s, furthestEnd - 3 * slack, READ, dest); // behind by more than the forward slack
+
+            assertThat(s.windowChunks()).as("a lagging read keeps the window").isEqualTo(window);
+            assertThat(rig.reader.cancellations()).as("no read-ahead cancelled").isZero();
+
+            rig.readChecked(s, furthestEnd - lagLimit - READ, READ, dest); // behind by more than the lagging slack
+
+            assertThat(s.windowChunks()).as("a far jump back is a seek").isZero();
+        }
+    }
+
+    @Test
     void seekCancelsQueuedAndInFlightReadAheadAndResetsTheWindow() throws Exception
     {
         try (Rig rig = new Rig(cache, config(1, 8).build()))
