@@ -244,16 +244,13 @@ fi
 
 # ---------------------------------------------------------------------------------------------- measurement helpers
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
-warm_backend() { # sys files...: read the backend's data files into the page cache (BACKEND_CACHE=warm)
-    local sys="$1"; shift
+warm_backend() { # sys [--head BYTES] files...: read the backend's data files (or their first BYTES) into the page
+    local sys="$1" limit=""; shift        # cache (BACKEND_CACHE=warm)
+    [ "${1:-}" = --head ] && { limit="$2"; shift 2; }
     [ "$BACKEND_CACHE" = warm ] || return 0
     [ "$sys" = memoryfs ] && return 0
-    (cd "$DATA" && cat -- "$@" > /dev/null)
-}
-warm_backend_head() { # sys bytes: like warm_backend, only big.bin's first BYTES (hit)
-    [ "$BACKEND_CACHE" = warm ] || return 0
-    [ "$1" = memoryfs ] && return 0
-    head -c "$2" "$DATA/big.bin" > /dev/null
+    if [ -n "$limit" ]; then (cd "$DATA" && head -q -c "$limit" -- "$@" > /dev/null)
+    else (cd "$DATA" && cat -- "$@" > /dev/null); fi
 }
 backend_bytes() {
     case "$1" in
@@ -376,7 +373,7 @@ run_cell() { # workload run system
         log "$wl run $run $sys: warm-up read $(echo "$w" | awk '{printf "%.0f MiB in %s s", $1 / 1048576, $2}')"
     fi
     drop_caches
-    if [ "$wl" = hit ]; then warm_backend_head "$sys" "$HIT_BYTES"; else warm_backend "$sys" "${wfiles[@]}"; fi
+    if [ "$wl" = hit ]; then warm_backend "$sys" --head "$HIT_BYTES" big.bin; else warm_backend "$sys" "${wfiles[@]}"; fi
     b0="$(backend_bytes "$sys")"
     local out rc fields=""
     case "$wl" in
@@ -396,18 +393,18 @@ run_cell() { # workload run system
                 log "hit run $run $sys: fill read $(echo "$out" | awk '{printf "%.0f MiB in %s s", $1 / 1048576, $2}')"
                 local pass passes="" short=0
                 for ((pass = 1; pass <= HIT_PASSES && rc == 0; pass++)); do
-                    drop_caches; warm_backend_head "$sys" "$HIT_BYTES"; sleep 0.3
+                    drop_caches; warm_backend "$sys" --head "$HIT_BYTES" big.bin; sleep 0.3
                     [ $pass = 1 ] && b0="$(backend_bytes "$sys")"
                     out="$(bounded python3 "$TOOL" hit "$ROOT" big.bin "$HIT_BYTES" 2>>"$LOGS/errors.log")"; rc=$?
-                    passes="${passes:+$passes/}$(echo "$out" | awk '{print $3}')"
-                    [ "$(echo "$out" | awk '{print $1}')" = "$HIT_BYTES" ] || short=1   # every pass must read it all
+                    read -r n secs mbps <<< "$out"
+                    passes="${passes:+$passes/}$mbps"
+                    [ "$n" = "$HIT_BYTES" ] || short=1   # every pass must read all of it
                 done
                 sleep 0.3
                 b1="$(backend_bytes "$sys")"
                 note="${note:+$note; }timed passes MB/s $passes (row: the last)"
             fi
-            if [ $rc = 0 ]; then
-                read -r n secs mbps <<< "$out"
+            if [ $rc = 0 ]; then   # n secs mbps: the last pass
                 got="$(bounded python3 "$TOOL" hashprefix "$ROOT/big.bin" "$HIT_BYTES" 2>>"$LOGS/errors.log")"; rc=$?
                 [ $rc = 0 ] && fields="$n,$secs,$mbps" && { [ "$n" = "$HIT_BYTES" ] && [ "$short" = 0 ] && [ "$got" = "$HIT_SHA" ] && st=ok || st=WRONG; }
             fi
@@ -459,7 +456,7 @@ done
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------------------------- report
-CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_SIZE SEQ_VERIFY=$SEQ_VERIFY HIT_SIZE=$HIT_SIZE HIT_PASSES=$HIT_PASSES WARMUP_SIZE=$WARMUP_SIZE WARMUP_READERS=$WARMUP_READERS PAR_COUNT=$PAR_COUNT PAR_SIZE=$PAR_SIZE MEDIA_COUNT=$MEDIA_COUNT MEDIA_SIZE=$MEDIA_SIZE FIO_RUNTIME=$FIO_RUNTIME TTFB_FILES=$TTFB_FILES SCAN_CHUNK=$SCAN_CHUNK BACKEND_CACHE=$BACKEND_CACHE${READ_AHEAD_KB:+ READ_AHEAD_KB=$READ_AHEAD_KB}${FE_OPTS:+ FE_OPTS=\"$FE_OPTS\"}${FE_JAVA:+ FE_JAVA=$FE_JAVA} benchmarks/mount-bench.sh"
+CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_SIZE SEQ_VERIFY=$SEQ_VERIFY HIT_SIZE=$HIT_SIZE HIT_PASSES=$HIT_PASSES WARMUP_SIZE=$WARMUP_SIZE WARMUP_READERS=$WARMUP_READERS PAR_COUNT=$PAR_COUNT PAR_SIZE=$PAR_SIZE MEDIA_COUNT=$MEDIA_COUNT MEDIA_SIZE=$MEDIA_SIZE FIO_RUNTIME=$FIO_RUNTIME TTFB_FILES=$TTFB_FILES SCAN_CHUNK=$SCAN_CHUNK BACKEND_CACHE=$BACKEND_CACHE${READ_AHEAD_KB:+ READ_AHEAD_KB=$READ_AHEAD_KB}${FE_OPTS:+ FE_OPTS=\"$FE_OPTS\"}$( [ "$FE_JAVA" != "$JAVA" ] && echo " FE_JAVA=$FE_JAVA") benchmarks/mount-bench.sh"
 {
     echo "# Through-the-mount benchmark ($STAMP)"
     echo
