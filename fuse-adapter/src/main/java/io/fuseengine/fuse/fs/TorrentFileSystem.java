@@ -122,6 +122,13 @@ public final class TorrentFileSystem extends FuseStubFS
     private final long uid;
     private final long gid;
     /**
+     * {@link #readRaw} as a callback object: jnr's native closure refers to it only weakly, so it is held here for
+     * the filesystem's life (once collected, the closure would answer every read with 0, i.e. end of file).
+     */
+    private final RawReadCallback rawRead = this::readRaw;
+    /** The native closure of {@link #rawRead} in the operations struct (null: jnr-fuse's own); held while mounted. */
+    private final Pointer rawReadClosure;
+    /**
      * The file each path was last opened as (one entry per distinct path opened since mount). Decides
      * {@code keep_cache}: the kernel's pages of a path are only kept when they are this file's.
      */
@@ -169,6 +176,7 @@ public final class TorrentFileSystem extends FuseStubFS
         this.openFiles = Objects.requireNonNull(openFiles, "openFiles");
         this.uid = processId("unix:uid");
         this.gid = processId("unix:gid");
+        this.rawReadClosure = RawReadCallback.install(fuseOperations, rawRead);
     }
 
     private static long processId(final String attribute)
@@ -544,15 +552,33 @@ public final class TorrentFileSystem extends FuseStubFS
     }
 
     /**
-     * FUSE thread, hot path: bytes land straight in {@code buf} (FUSE's reply buffer).
+     * FUSE thread, hot path: bytes land straight in {@code buf} (FUSE's reply buffer). The mounted filesystem is
+     * called through {@link #readRaw} instead (see {@link RawReadCallback}); this is jnr-fuse's entry, for platforms
+     * where that was not installed.
      *
      * @return bytes read (short only at end of file) or a negated errno.
      */
     @Override
     public int read(final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
     {
+        return timedRead(path, 0, buf.address(), size, offset, fi.fh.get());
+    }
+
+    /**
+     * FUSE thread, hot path: {@link #read} without jnr-fuse's per-call objects (a {@link RawReadCallback}).
+     *
+     * @return bytes read (short only at end of file) or a negated errno.
+     */
+    int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fileInfo)
+    {
+        final long fh = fileInfo == 0 ? 0 : RawReadCallback.fileHandle(fileInfo); // 0: never a handle (EBADF)
+        return timedRead(null, pathAddress, buf, size, offset, fh);
+    }
+
+    private int timedRead(final String path, final long pathAddress, final long buf, final long size, final long offset, final long fh)
+    {
         final long t0 = System.nanoTime();
-        final int result = doRead(path, buf, size, offset, fi);
+        final int result = doRead(path, pathAddress, buf, size, offset, fh);
         try
         {
             readObserver.accept(System.nanoTime() - t0);
@@ -564,18 +590,34 @@ public final class TorrentFileSystem extends FuseStubFS
         return result;
     }
 
-    private int doRead(final String path, final Pointer buf, final long size, final long offset, final FuseFileInfo fi)
+    /** Test hook: whether the operations struct's {@code read} entry is {@link #readRaw}'s closure. */
+    boolean readsThroughRawCallback()
+    {
+        return rawReadClosure != null
+            && Struct.getMemory(fuseOperations).getPointer(fuseOperations.read.offset()).address() == rawReadClosure.address();
+    }
+
+    /** For a log line: {@code path}, or the one at {@code pathAddress} decoded (the raw callback's). */
+    private static String pathOf(final String path, final long pathAddress)
+    {
+        if (path != null || pathAddress == 0)
+        {
+            return path;
+        }
+        return Pointer.wrap(Runtime.getSystemRuntime(), pathAddress).getString(0);
+    }
+
+    private int doRead(final String path, final long pathAddress, final long buf, final long size, final long offset, final long fh)
     {
         reads.increment();
         StreamTarget target = null;
         try
         {
-            final long fh = fi.fh.get();
             final OpenStream stream = reader == null ? null : openFiles.stream(fh);
             target = reader == null ? openFiles.target(fh) : stream == null ? null : stream.target();
             if (target == null)
             {
-                LOG.warn("read of {} at offset {} with unknown file handle: {}", path, offset, Errno.name(Errno.EBADF));
+                LOG.warn("read of {} at offset {} with unknown file handle: {}", pathOf(path, pathAddress), offset, Errno.name(Errno.EBADF));
                 return -Errno.EBADF;
             }
             if (offset < 0)
@@ -599,8 +641,8 @@ public final class TorrentFileSystem extends FuseStubFS
             }
             final int length = (int)Math.min(size, SlotLayout.MAX_READ_LENGTH);
             final int result = stream == null
-                ? pipeline.read(target, offset, length, buf.address())
-                : reader.read(stream, offset, length, buf.address());
+                ? pipeline.read(target, offset, length, buf)
+                : reader.read(stream, offset, length, buf);
             if (result < 0)
             {
                 openFiles.recordFailure(fh, offset, length, -result, System.nanoTime());
@@ -610,7 +652,7 @@ public final class TorrentFileSystem extends FuseStubFS
         }
         catch (final Throwable t)
         {
-            LOG.error("read of {} at offset {} failed: {}", target != null ? target : path, offset, Errno.name(Errno.EIO), t);
+            LOG.error("read of {} at offset {} failed: {}", target != null ? target : pathOf(path, pathAddress), offset, Errno.name(Errno.EIO), t);
             return -Errno.EIO;
         }
     }

@@ -254,6 +254,28 @@ class SampleLibraryMountTest
     }
 
     @Test
+    void readsStillReachTheFilesystemAfterFullGarbageCollections() throws IOException
+    {
+        // the read callback's native closure refers to its Java object weakly: were that object not held, a
+        // collection would turn every later read into "end of file"
+        final SimFile huge = torrent(SampleLibrary.HUGE).files().get(0);
+        final long[] offsets = {3_000_000_000L, 1_234_567L};
+        for (int round = 0; round < 2; round++)
+        {
+            System.gc();
+            System.gc();
+            try (FileChannel ch = FileChannel.open(fx.mnt.resolve(SampleLibrary.HUGE), StandardOpenOption.READ))
+            {
+                final byte[] got = SimMount.readAt(ch, offsets[round], 100_000);
+                final byte[] want = new byte[100_000];
+                huge.read(offsets[round], want, 0, want.length);
+                assertThat(got.length).as("length in round " + round).isEqualTo(want.length);
+                assertThat(Arrays.equals(got, want)).as("bytes in round " + round).isTrue();
+            }
+        }
+    }
+
+    @Test
     void sixtyFourThreadsReadingRandomRangesGetCorrectBytesWithinTheConnectionCap() throws Exception
     {
         final Map<String, SimFile> targets = new LinkedHashMap<>();

@@ -118,6 +118,43 @@ class StreamingReadPathTest
         assertThat(fi.lock_owner.offset()).isEqualTo(32);
         assertThat(Struct.size(fi)).isEqualTo(40);
         assertThat(TorrentFileSystem.FILE_INFO_BITS_OFFSET).isEqualTo(24 - Integer.BYTES);
+        assertThat(RawReadCallback.FILE_INFO_FH_OFFSET).isEqualTo(fi.fh.offset());
+        fi.fh.set(0x1234_5678_9ABCL);
+        assertThat(RawReadCallback.fileHandle(Struct.getMemory(fi).address())).isEqualTo(0x1234_5678_9ABCL);
+    }
+
+    @Test
+    void theOperationsStructsReadEntryIsTheRawCallbackNotJnrFusesClosure()
+    {
+        mountTree(80);
+        assertThat(fs.readsThroughRawCallback()).isTrue();
+    }
+
+    @Test
+    void rawReadCallbackServesTheSameBytesAsJnrFusesReadAndAnswersEbadfForAMissingOrReleasedHandle()
+    {
+        mountTree(90);
+        final Pointer mem = fileInfoMemory();
+        final FuseFileInfo fi = FuseFileInfo.of(mem);
+        assertThat(fs.open("/Show/s01/e01.mkv", fi)).isZero();
+        final StreamTarget target = tree.get().lookup("/Show/s01/e01.mkv").target();
+        final Pointer path = RT.getMemoryManager().allocateDirect(64, true);
+        path.putString(0, "/Show/s01/e01.mkv", 63, java.nio.charset.StandardCharsets.UTF_8);
+        final Pointer raw = RT.getMemoryManager().allocateDirect(131072);
+        final Pointer viaJnr = RT.getMemoryManager().allocateDirect(131072);
+
+        assertThat(fs.readRaw(path.address(), raw.address(), 131072, 200_000, mem.address())).isEqualTo(100_000);
+        assertGenerated(raw, target, 200_000, 100_000);
+        assertThat(fs.read("/Show/s01/e01.mkv", viaJnr, 131072, 200_000, fi)).isEqualTo(100_000);
+        final byte[] a = new byte[100_000];
+        final byte[] b = new byte[100_000];
+        raw.get(0, a, 0, a.length);
+        viaJnr.get(0, b, 0, b.length);
+        assertThat(a).isEqualTo(b);
+
+        assertThat(fs.readRaw(path.address(), raw.address(), 4096, 0, 0)).isEqualTo(-Errno.EBADF);
+        assertThat(fs.release("/Show/s01/e01.mkv", fi)).isZero();
+        assertThat(fs.readRaw(path.address(), raw.address(), 4096, 0, mem.address())).isEqualTo(-Errno.EBADF);
     }
 
     @Test
