@@ -7,7 +7,8 @@
 # read and hashes a second pass afterwards (SEQ_VERIFY=after, default; the hash would compete with the file system
 # for the CPU) or hashes on a second thread while timing (SEQ_VERIFY=inline). hit measures the cache-hit read path:
 # the first HIT_SIZE of big.bin read once, the page cache dropped, then the timed re-read (served by the file
-# system's own cache, if it has one) and a check against big.bin on disk.
+# system's own cache, if it has one) and a check against big.bin on disk. seq and hit also record the CPU seconds of
+# the file-system process and of the backend (rqbit-sim, nginx's workers) during the timed read only.
 #
 # Needs: root (drop_caches, mounts), /dev/fuse, java 17+, python3, curl, fio, gnuplot, nginx (nginx-light),
 # bindfs, rclone, httpfs2 (only those of the selected systems), built jars:
@@ -57,6 +58,8 @@ FE_OPTS="${FE_OPTS:-}"                     # extra fuse-engine mount options
 FE_JAVA="${FE_JAVA:-$JAVA}"                # the java that runs fuse-engine (e.g. a JDK 21+ for generational ZGC)
 RCLONE_OPTS="${RCLONE_OPTS:---read-only --vfs-cache-mode off --buffer-size 16M --vfs-read-chunk-size 128M --vfs-read-chunk-size-limit off --dir-cache-time 1h --poll-interval 0 --no-modtime}"
 WARMUP_SIZE="${WARMUP_SIZE:-256M}"        # warm.bin, read (4 parallel slices) after each mount, before drop_caches; 0: none
+WARMUP_PASSES="${WARMUP_PASSES:-1}"        # warm.bin reads per cell, drop_caches before each after the first (a fresh
+                                          # JVM's JIT needs ~6-8 GiB of reads: WARMUP_SIZE=2G WARMUP_PASSES=4 for a warm one)
 WARMUP_READERS="${WARMUP_READERS:-4}"
 MOUNT_TIMEOUT="${MOUNT_TIMEOUT:-60}"      # seconds to wait for a mount to show the files
 STEP_TIMEOUT="${STEP_TIMEOUT:-900}"       # hard bound on any single measurement command
@@ -97,6 +100,7 @@ mkdir -p "$LOGS" "$MNT_BASE" "$WORK_BASE/xdg/config" "$WORK_BASE/xdg/state"
 [ -e /dev/fuse ] || die "/dev/fuse is missing"
 has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 case "$SEQ_VERIFY" in after|inline) ;; *) die "SEQ_VERIFY=$SEQ_VERIFY: after or inline" ;; esac
+[[ "$WARMUP_PASSES" =~ ^[1-9][0-9]*$ ]] || die "WARMUP_PASSES=$WARMUP_PASSES: a count >= 1"
 need=(python3 curl "$JAVA" gnuplot fusermount)
 [[ " $WORKLOADS " == *" fio "* ]] && need+=(fio)
 { has curl-nginx || has fuse-engine-nginx || has rclone || has httpfs2; } && need+=(nginx)
@@ -260,6 +264,24 @@ backend_bytes() {
         *) echo "-" ;;
     esac
 }
+CLK_TCK="$(getconf CLK_TCK)"
+backend_pids() { # sys -> the backend's pids, comma-separated (nginx: its workers, read now); empty if none
+    case "$1" in
+        fuse-engine-sim|curl-sim) echo "$SIM_PID" ;;
+        fuse-engine-nginx|rclone|httpfs2|curl-nginx) [ -n "$NGINX_PID" ] && pgrep -P "$NGINX_PID" | paste -sd, ;;
+    esac
+}
+cpu_pids() { echo "fs=$FS_PID backend=$(backend_pids "$1")"; }   # sys -> MB_CPU_PIDS for mbtool.py (seq, hit)
+cpu_ticks() { # comma-separated pids -> utime+stime (/proc/PID/stat fields 14+15) summed, in clock ticks; - if none/gone
+    local p t=0 f
+    [ -n "$1" ] || { echo -; return; }
+    for p in ${1//,/ }; do
+        f="$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null)" || { echo -; return; }
+        t=$((t + $(echo "$f" | awk '{print $12 + $13}')))
+    done
+    echo "$t"
+}
+cpu_secs() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / hz}'; fi; }
 delta() { if [ "$1" = - ] || [ "$2" = - ] || [ -z "$1" ] || [ -z "$2" ]; then echo -; else echo $(($2 - $1)); fi; }
 
 ROOT=""; RA_NOTE=""
@@ -314,14 +336,14 @@ bounded() { timeout --foreground --kill-after=10 "$STEP_TIMEOUT" "$@"; }
 
 csv_header() {
     case "$1" in
-        seq|hit) echo "run,system,bytes,seconds,MBps,status,backend_bytes,note" ;;
+        seq|hit) echo "run,system,bytes,seconds,MBps,fs_cpu_s,backend_cpu_s,status,backend_bytes,note" ;;
         fio)  echo "run,system,iops,p50_us,p99_us,mean_us,reads,status,backend_bytes,note" ;;
         par)  echo "run,system,files,bytes,seconds,MBps,ok_files,status,backend_bytes,note" ;;
         ttfb) echo "run,system,files,median_ms,p90_ms,max_ms,ok_files,status,backend_bytes,note" ;;
         scan) echo "run,system,files,seconds,files_per_s,ok_files,status,backend_bytes,note" ;;
     esac
 }
-blank_fields() { case "$1" in seq|hit) echo ",," ;; fio) echo ",,,," ;; par|ttfb) echo ",,,," ;; scan) echo ",,," ;; esac; }
+blank_fields() { case "$1" in seq|hit) echo ",,,," ;; fio) echo ",,,," ;; par|ttfb) echo ",,,," ;; scan) echo ",,," ;; esac; }
 row() { # workload run system "fields(comma)" status backend note
     echo "$2,$3,$4,$5,$6,$7" >> "$OUT/$1.csv"
     log "$1 run $2 $3: $4 $5 backend=$6 $7"
@@ -337,7 +359,7 @@ applies() { # workload system
 
 run_cell() { # workload run system
     local wl="$1" run="$2" sys="$3" res b0 b1 st note="" url
-    local code n secs mbps ok nf okf med p90 mx fps iops p50 p99 mean reads got
+    local code n secs mbps ok nf okf med p90 mx fps iops p50 p99 mean reads got fcpu bcpu c0 c1 bpids
     if ! applies "$wl" "$sys"; then
         [[ "$sys" == curl-* ]] && return 0
         row "$wl" "$run" "$sys" "$(blank_fields "$wl")" n/a - "httpfs2 mounts a single URL"
@@ -353,13 +375,15 @@ run_cell() { # workload run system
         url="http://127.0.0.1:$port$BIG_URL_PATH"
         drop_caches; warm_backend "$sys" big.bin
         b0="$(backend_bytes "$sys")"
+        bpids="$(backend_pids "$sys")"; c0="$(cpu_ticks "$bpids")"
         res="$(bounded curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}' "$url")"
+        c1="$(cpu_ticks "$bpids")"
         b1="$(backend_bytes "$sys")"
         ok="$(bounded curl -s "$url" | python3 "$TOOL" stdin-sha "$SUMS" big.bin)"
         read -r code n secs <<< "$res"
-        if [[ "$code" != 2* ]] || [ -z "${secs:-}" ]; then row seq "$run" "$sys" ",," ERROR - "curl: $res"; return 0; fi
+        if [[ "$code" != 2* ]] || [ -z "${secs:-}" ]; then row seq "$run" "$sys" "$(blank_fields seq)" ERROR - "curl: $res"; return 0; fi
         st=ok; [ "$ok" = 1 ] || st=WRONG
-        row seq "$run" "$sys" "$n,$secs,$(awk -v n="$n" -v s="$secs" 'BEGIN {printf "%.1f", n / s / 1e6}')" "$st" "$(delta "$b0" "$b1")" "curl -o /dev/null; sha256 by a second GET"
+        row seq "$run" "$sys" "$n,$secs,$(awk -v n="$n" -v s="$secs" 'BEGIN {printf "%.1f", n / s / 1e6}'),-,$(cpu_secs "$c0" "$c1")" "$st" "$(delta "$b0" "$b1")" "curl -o /dev/null; sha256 by a second GET"
         return 0
     fi
 
@@ -368,9 +392,14 @@ run_cell() { # workload run system
     fi
     if [ -f "$ROOT/warm.bin" ]; then
         # the process's warm-up (JIT, jffi's per-thread attach phase, connections): a file no workload reads
-        local w; w="$(bounded python3 "$TOOL" warm "$ROOT/warm.bin" "$WARMUP_READERS" 2>>"$LOGS/errors.log")"
-        note="warm-up $WARMUP_SIZE"
-        log "$wl run $run $sys: warm-up read $(echo "$w" | awk '{printf "%.0f MiB in %s s", $1 / 1048576, $2}')"
+        # (WARMUP_PASSES times; drop_caches before each pass after the first, else the page cache serves the re-read)
+        local w pass
+        for ((pass = 1; pass <= WARMUP_PASSES; pass++)); do
+            [ $pass -gt 1 ] && { drop_caches; warm_backend "$sys" warm.bin; }
+            w="$(bounded python3 "$TOOL" warm "$ROOT/warm.bin" "$WARMUP_READERS" 2>>"$LOGS/errors.log")"
+            log "$wl run $run $sys: warm-up pass $pass/$WARMUP_PASSES read $(echo "$w" | awk '{printf "%.0f MiB in %s s, %.0f MiB/s", $1 / 1048576, $2, ($2 > 0 ? $1 / 1048576 / $2 : 0)}')"
+        done
+        note="warm-up ${WARMUP_PASSES}x$WARMUP_SIZE"
     fi
     drop_caches
     if [ "$wl" = hit ]; then warm_backend "$sys" --head "$HIT_BYTES" big.bin; else warm_backend "$sys" "${wfiles[@]}"; fi
@@ -378,9 +407,9 @@ run_cell() { # workload run system
     local out rc fields=""
     case "$wl" in
         seq)
-            out="$(bounded python3 "$TOOL" seq "$SUMS" "$ROOT" big.bin "$SEQ_VERIFY" 2>>"$LOGS/errors.log")"; rc=$?
-            read -r n secs mbps ok <<< "$out"
-            [ $rc = 0 ] && fields="$n,$secs,$mbps" && st=ok && [ "$ok" = 1 ] || st=WRONG
+            out="$(bounded env MB_CPU_PIDS="$(cpu_pids "$sys")" python3 "$TOOL" seq "$SUMS" "$ROOT" big.bin "$SEQ_VERIFY" 2>>"$LOGS/errors.log")"; rc=$?
+            read -r n secs mbps ok fcpu bcpu <<< "$out"
+            [ $rc = 0 ] && fields="$n,$secs,$mbps,$fcpu,$bcpu" && st=ok && [ "$ok" = 1 ] || st=WRONG
             if [ "$SEQ_VERIFY" = after ]; then note="${note:+$note; }sha256 after the timed read (2nd pass through the same open file)"
             else note="${note:+$note; }sha256 inline (2nd thread while timed)"; fi ;;
         hit)
@@ -395,8 +424,8 @@ run_cell() { # workload run system
                 for ((pass = 1; pass <= HIT_PASSES && rc == 0; pass++)); do
                     drop_caches; warm_backend "$sys" --head "$HIT_BYTES" big.bin; sleep 0.3
                     [ $pass = 1 ] && b0="$(backend_bytes "$sys")"
-                    out="$(bounded python3 "$TOOL" hit "$ROOT" big.bin "$HIT_BYTES" 2>>"$LOGS/errors.log")"; rc=$?
-                    read -r n secs mbps <<< "$out"
+                    out="$(bounded env MB_CPU_PIDS="$(cpu_pids "$sys")" python3 "$TOOL" hit "$ROOT" big.bin "$HIT_BYTES" 2>>"$LOGS/errors.log")"; rc=$?
+                    read -r n secs mbps fcpu bcpu <<< "$out"
                     passes="${passes:+$passes/}$mbps"
                     [ "$n" = "$HIT_BYTES" ] || short=1   # every pass must read all of it
                 done
@@ -404,9 +433,9 @@ run_cell() { # workload run system
                 b1="$(backend_bytes "$sys")"
                 note="${note:+$note; }timed passes MB/s $passes (row: the last)"
             fi
-            if [ $rc = 0 ]; then   # n secs mbps: the last pass
+            if [ $rc = 0 ]; then   # n secs mbps fcpu bcpu: the last pass
                 got="$(bounded python3 "$TOOL" hashprefix "$ROOT/big.bin" "$HIT_BYTES" 2>>"$LOGS/errors.log")"; rc=$?
-                [ $rc = 0 ] && fields="$n,$secs,$mbps" && { [ "$n" = "$HIT_BYTES" ] && [ "$short" = 0 ] && [ "$got" = "$HIT_SHA" ] && st=ok || st=WRONG; }
+                [ $rc = 0 ] && fields="$n,$secs,$mbps,$fcpu,$bcpu" && { [ "$n" = "$HIT_BYTES" ] && [ "$short" = 0 ] && [ "$got" = "$HIT_SHA" ] && st=ok || st=WRONG; }
             fi
             note="${note:+$note; }sha256 of a re-read after the timed reads vs big.bin on disk; backend bytes: timed reads only" ;;
         fio)
@@ -456,7 +485,7 @@ done
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------------------------- report
-CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_SIZE SEQ_VERIFY=$SEQ_VERIFY HIT_SIZE=$HIT_SIZE HIT_PASSES=$HIT_PASSES WARMUP_SIZE=$WARMUP_SIZE WARMUP_READERS=$WARMUP_READERS PAR_COUNT=$PAR_COUNT PAR_SIZE=$PAR_SIZE MEDIA_COUNT=$MEDIA_COUNT MEDIA_SIZE=$MEDIA_SIZE FIO_RUNTIME=$FIO_RUNTIME TTFB_FILES=$TTFB_FILES SCAN_CHUNK=$SCAN_CHUNK BACKEND_CACHE=$BACKEND_CACHE${READ_AHEAD_KB:+ READ_AHEAD_KB=$READ_AHEAD_KB}${FE_OPTS:+ FE_OPTS=\"$FE_OPTS\"}$( [ "$FE_JAVA" != "$JAVA" ] && echo " FE_JAVA=$FE_JAVA") benchmarks/mount-bench.sh"
+CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_SIZE SEQ_VERIFY=$SEQ_VERIFY HIT_SIZE=$HIT_SIZE HIT_PASSES=$HIT_PASSES WARMUP_SIZE=$WARMUP_SIZE WARMUP_PASSES=$WARMUP_PASSES WARMUP_READERS=$WARMUP_READERS PAR_COUNT=$PAR_COUNT PAR_SIZE=$PAR_SIZE MEDIA_COUNT=$MEDIA_COUNT MEDIA_SIZE=$MEDIA_SIZE FIO_RUNTIME=$FIO_RUNTIME TTFB_FILES=$TTFB_FILES SCAN_CHUNK=$SCAN_CHUNK BACKEND_CACHE=$BACKEND_CACHE${READ_AHEAD_KB:+ READ_AHEAD_KB=$READ_AHEAD_KB}${FE_OPTS:+ FE_OPTS=\"$FE_OPTS\"}$( [ "$FE_JAVA" != "$JAVA" ] && echo " FE_JAVA=$FE_JAVA") benchmarks/mount-bench.sh"
 {
     echo "# Through-the-mount benchmark ($STAMP)"
     echo
@@ -468,8 +497,10 @@ CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_
     echo "then \`sync; echo 3 > /proc/sys/vm/drop_caches\`; then (BACKEND_CACHE=$BACKEND_CACHE) $( [ "$BACKEND_CACHE" = warm ] && echo "the backend's data files are read back into the page cache, so the file system under test is cold but nginx/rqbit-sim/bindfs's source serve from memory, not from the disk" || echo "nothing is pre-read: the backend reads from disk too")."
     if [ "$WARMUP_SIZE" != 0 ]; then
         echo "Before each measurement (after mounting, before dropping caches) every file system except httpfs2 read warm.bin"
-        echo "($WARMUP_SIZE, $WARMUP_READERS parallel readers, never measured): the process is warm (JIT; jffi's attach/detach of"
-        echo "each FUSE thread during its first 1000 callbacks), its caches are not. WARMUP_SIZE=0 measures freshly started processes."
+        echo "($WARMUP_SIZE, $WARMUP_READERS parallel readers, never measured) $WARMUP_PASSES time(s) (WARMUP_PASSES; before each pass after the"
+        echo "first \`drop_caches\`$( [ "$BACKEND_CACHE" = warm ] && echo " and the backend's warm.bin read back into the page cache"), so each pass goes through the file system; a fresh JVM's JIT needs ~6-8 GiB"
+        echo "of reads): the process is warm (JIT; jffi's attach/detach of each FUSE thread during its first 1000 callbacks), its"
+        echo "caches are not. WARMUP_SIZE=0 measures freshly started processes."
     else
         echo "No warm-up (WARMUP_SIZE=0): every measurement starts in a freshly started process (JIT and jffi's first 1000 callbacks per thread included)."
     fi
@@ -490,6 +521,13 @@ CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_
         echo "first re-read after the fill still includes the hit path's JIT warm-up; the note lists every pass), then (untimed) a new read of the first $HIT_SIZE through the mount, its"
         echo "sha256 compared with that of big.bin's first $HIT_SIZE on disk. Its backend bytes cover the timed re-reads only"
         echo "(~0: every byte came from the file system's own cache; read-ahead past the first $HIT_SIZE started by the re-read counts too)."
+    fi
+    if [[ " $WORKLOADS " == *" seq "* ]] || [[ " $WORKLOADS " == *" hit "* ]]; then
+        echo "fs_cpu_s, backend_cpu_s (seq, hit): CPU of the file-system process and of the backend during the timed read (utime+stime"
+        echo "from /proc/PID/stat, sampled by mbtool.py right before and after the timed loop; hit: its last pass; on a $(nproc)-core machine"
+        echo "the backend shares the cores with the file system). The backend is rqbit-sim's JVM or the sum over nginx's workers;"
+        echo "\`-\` where there is none (curl-*: no file system; memoryfs, bindfs: no backend process, bindfs's reads of the local"
+        echo "files are in its own CPU). The tables show their median CPU seconds per GiB read."
     fi
     echo "Statistics only over verified runs (sha256 of whole files or of hit's $HIT_SIZE; first byte / head+tail chunks for ttfb"
     echo "and scan); a run that returned wrong bytes is reported as FAIL and never counted."

@@ -3,7 +3,9 @@
 nginx mirror set-up and the report (results.md + gnuplot plots). Standard library only.
 
 Every read helper verifies what it read against the expected content and prints one line of
-space-separated fields; the shell script turns it into CSV."""
+space-separated fields; the shell script turns it into CSV. seq and hit, with MB_CPU_PIDS set in the environment
+("fs=PID backend=PID,PID", a role may be empty), append two fields: the CPU seconds (utime+stime) of each role's
+processes during the timed read only, or "-" (no pids, or one of them is gone)."""
 import hashlib
 import json
 import os
@@ -16,6 +18,46 @@ import time
 import urllib.request
 
 CHUNK = 1 << 20
+CPU_ROLES = ('fs', 'backend')
+
+
+def cpu_pids():
+    """MB_CPU_PIDS ("fs=123 backend=456,789") -> {role: [pid, ...]}, or None if it is not set"""
+    spec = os.environ.get('MB_CPU_PIDS')
+    if spec is None:
+        return None
+    roles = {}
+    for part in spec.split():
+        role, _, pids = part.partition('=')
+        roles[role] = [p for p in pids.split(',') if p]
+    return roles
+
+
+def cpu_sample(roles):
+    """{role: utime+stime in clock ticks summed over its pids (/proc/PID/stat fields 14+15), or None}; None if ROLES is"""
+    if roles is None:
+        return None
+    res = {}
+    for role in CPU_ROLES:
+        pids, t = roles.get(role, []), 0
+        try:
+            for p in pids:
+                with open(f'/proc/{p}/stat') as f:
+                    fields = f.read().rsplit(')', 1)[1].split()   # fields[0] is field 3 (state)
+                t += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            t = None
+        res[role] = t if pids else None
+    return res
+
+
+def cpu_fields(before, after):
+    """the CPU seconds of each role between two cpu_sample()s: [] if not sampled, else one field per role ('-': none)"""
+    if before is None or after is None:
+        return []
+    hz = os.sysconf('SC_CLK_TCK')
+    return [f"{(after[r] - before[r]) / hz:.2f}" if before[r] is not None and after[r] is not None else '-'
+            for r in CPU_ROLES]
 
 
 def read_hash(path, pipelined=True):
@@ -71,15 +113,19 @@ def hash_from_start(f, buf, limit=None):
     return total, h.hexdigest()
 
 
-def read_plain(path, limit=None, rehash=False):
+def read_plain(path, limit=None, rehash=False, cpu=None):
     """The timed read without a hash: the whole file (or its first LIMIT bytes) with 1 MiB readinto calls into one
     reused buffer (no allocation per read). Returns (bytes, seconds, again): with REHASH, after the clock stopped,
     the same bytes are read again from offset 0 through the same open file and hashed, again = (bytes, hexdigest)
     (the kernel serves them from the page cache the timed pass filled, unless the file system bypasses it);
-    else again = None."""
+    else again = None. CPU (a list): a cpu_sample(cpu_pids()) right before and one right after the timed part are
+    appended to it."""
     buf = bytearray(CHUNK)
     mv = memoryview(buf)
     total = 0
+    roles = cpu_pids() if cpu is not None else None
+    if cpu is not None:
+        cpu.append(cpu_sample(roles))
     t0 = time.perf_counter()
     with open(path, 'rb', buffering=0) as f:
         while limit is None or total < limit:
@@ -88,6 +134,8 @@ def read_plain(path, limit=None, rehash=False):
                 break
             total += k
         s = time.perf_counter() - t0
+        if cpu is not None:
+            cpu.append(cpu_sample(roles))
         again = hash_from_start(f, buf, total) if rehash else None
     return total, s, again
 
@@ -103,28 +151,34 @@ def load_sums(path):
 
 
 def cmd_seq(args):
-    """seq SUMS ROOT REL [after|inline] -> bytes seconds MBps ok. after (default): plain timed read (read_plain), sha256
-    of a second pass through the same open file after the clock stopped; inline: sha256 on a second thread while
-    timing (read_hash)."""
+    """seq SUMS ROOT REL [after|inline] -> bytes seconds MBps ok [fs_cpu_s backend_cpu_s]. after (default): plain
+    timed read (read_plain), sha256 of a second pass through the same open file after the clock stopped; inline:
+    sha256 on a second thread while timing (read_hash). The CPU fields (with MB_CPU_PIDS) cover the timed read only."""
     sums, root, rel = load_sums(args[0]), args[1], args[2]
     mode = args[3] if len(args) > 3 else 'after'
     path = os.path.join(root, rel)
+    cpu = []
     if mode == 'after':
-        n, s, (n2, d) = read_plain(path, rehash=True)
+        n, s, (n2, d) = read_plain(path, rehash=True, cpu=cpu)
         ok = n2 == n and d == sums.get(rel)
     elif mode == 'inline':
+        roles = cpu_pids()
+        cpu.append(cpu_sample(roles))
         n, s, d = read_hash(path)
+        cpu.append(cpu_sample(roles))
         ok = d == sums.get(rel)
     else:
         raise SystemExit(f"seq: verify mode {mode!r}: after or inline")
-    print(n, f"{s:.6f}", f"{n / s / 1e6:.1f}", 1 if ok else 0)
+    print(n, f"{s:.6f}", f"{n / s / 1e6:.1f}", 1 if ok else 0, *cpu_fields(*cpu))
 
 
 def cmd_hit(args):
-    """hit ROOT REL BYTES -> bytes seconds MBps: timed plain read (read_plain) of the first BYTES of the file (no check)"""
+    """hit ROOT REL BYTES -> bytes seconds MBps [fs_cpu_s backend_cpu_s]: timed plain read (read_plain) of the first
+    BYTES of the file (no check); the CPU fields (with MB_CPU_PIDS) cover the timed read only"""
     root, rel, limit = args[0], args[1], int(args[2])
-    n, s, _ = read_plain(os.path.join(root, rel), limit)
-    print(n, f"{s:.6f}", f"{n / s / 1e6:.1f}")
+    cpu = []
+    n, s, _ = read_plain(os.path.join(root, rel), limit, cpu=cpu)
+    print(n, f"{s:.6f}", f"{n / s / 1e6:.1f}", *cpu_fields(*cpu))
 
 
 def cmd_hashprefix(args):
@@ -319,6 +373,7 @@ WORKLOADS = [
     ('scan', 'Media scan: open each media/ file, read 64 KiB at head and at tail', 'seconds', 's (wall)', False,
      ['files_per_s']),
 ]
+CPU_WORKLOADS = ('seq', 'hit')   # their CSVs have fs_cpu_s, backend_cpu_s: results.md shows the median per GiB read
 FUSE_CEILING = 'memoryfs'
 C_CEILING = 'bindfs'
 
@@ -385,6 +440,10 @@ def cmd_report(args):
             bb = [float(r['backend_bytes']) for r in good if r.get('backend_bytes') not in (None, '', '-')]
             if bb:
                 st['backend'] = statistics.median(bb)
+            for c in ('fs_cpu_s', 'backend_cpu_s'):   # CPU seconds per GiB read, median over the verified runs
+                per = [float(r[c]) / (float(r['bytes']) / (1 << 30)) for r in good
+                       if r.get(c) not in (None, '', '-') and float(r.get('bytes') or 0) > 0]
+                st[c] = statistics.median(per) if per else None
             stats[s] = st
         ceil = stats.get(FUSE_CEILING, {}).get('med')
         cceil = stats.get(C_CEILING, {}).get('med')
@@ -397,7 +456,10 @@ def cmd_report(args):
         hdr = ['system', f'median {unit}', 'min–max', f'× {FUSE_CEILING}', f'× {C_CEILING}']
         if key == 'seq':
             hdr.append('× curl of its backend')
-        hdr += [f'median {e}' for e in extras] + ['backend bytes (median)', 'verified runs', 'notes']
+        hdr += [f'median {e}' for e in extras]
+        if key in CPU_WORKLOADS:
+            hdr += ['fs CPU-s/GiB (median)', 'backend CPU-s/GiB (median)']
+        hdr += ['backend bytes (median)', 'verified runs', 'notes']
         lines.append('| ' + ' | '.join(hdr) + ' |')
         lines.append('|' + '---|' * len(hdr))
         plot = []
@@ -412,6 +474,8 @@ def cmd_report(args):
                 b = stats.get(backend, {}).get('med') if backend else None
                 row.append(fmt(med / b) if (med is not None and b) else '—')
             row += [fmt(st['extras'][e]) for e in extras]
+            if key in CPU_WORKLOADS:
+                row += [fmt(st['fs_cpu_s']), fmt(st['backend_cpu_s'])]
             row.append(human_bytes(st['backend']))
             if st['na'] == st['n']:
                 ver = 'n/a'
