@@ -48,7 +48,7 @@ final class ConfigOptions
     Integer maxConnections;
 
     @Option(names = "--cache-size", paramLabel = "SIZE",
-        description = "Byte budget of the read-ahead chunk cache, e.g. 512MiB, 4GiB (default 512MiB).")
+        description = "Byte budget of the read-ahead chunk cache, fetch buffers included, e.g. 512MiB, 4GiB (default 512MiB).")
     String cacheSize;
 
     @Option(names = "--cache-chunk-size", paramLabel = "SIZE",

@@ -108,10 +108,11 @@ public final class MountedEngine implements AutoCloseable
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metadata, "metadata");
         Objects.requireNonNull(transport, "transport");
+        final ReadAheadConfig readAhead = ReadAheadConfig.from(config);
         final ChunkCache cache;
         try
         {
-            cache = openCache(config);
+            cache = openCache(config, readAhead);
         }
         catch (final RuntimeException | Error ex)
         {
@@ -127,7 +128,7 @@ public final class MountedEngine implements AutoCloseable
             final PieceAvailability pieces = new PieceAvailability();
             transport.pieceAvailability(pieces);
             pipeline = new ReadPipeline(config.readSlots(), config.ringSize(), config.readTimeout().toNanos(), transport);
-            reader = new StreamingReader(pipeline, cache, ReadAheadConfig.from(config), pieces);
+            reader = new StreamingReader(pipeline, cache, readAhead, pieces);
             catalog = new TorrentCatalog(
                 metadata, config.refreshInterval(), config.metadataTimeout().multipliedBy(2), firstSeen);
             catalog.pieceAvailability(pieces);
@@ -149,17 +150,22 @@ public final class MountedEngine implements AutoCloseable
         }
     }
 
-    private static ChunkCache openCache(final EngineConfig config)
+    /** The cache-size budget pays for the map and the reader's fetch staging buffers (see {@link ReadAheadConfig#mapBudget}). */
+    private static ChunkCache openCache(final EngineConfig config, final ReadAheadConfig readAhead)
     {
+        final long mapBudget = readAhead.mapBudget(config.cacheSize(), config.cacheChunkSize());
+        final long staging = (long)readAhead.stagingBuffers() * config.cacheChunkSize();
         final ChunkCacheConfig cc = ChunkCacheConfig.builder()
             .chunkSize(config.cacheChunkSize())
-            .budgetBytes(config.cacheSize())
+            .budgetBytes(mapBudget)
             .cacheFile(config.cacheFile())
             .build();
         try
         {
             final ChunkCache cache = ChunkCache.open(cc);
-            LOG.info("chunk cache: {} of {} B chunks ({}), {}", config.cacheSize(), config.cacheChunkSize(),
+            LOG.info("chunk cache: {} KiB of {} KiB chunks + {} fetch buffers of one chunk, {} cache-size {} KiB ({}), {}",
+                mapBudget >> 10, config.cacheChunkSize() >> 10, readAhead.stagingBuffers(),
+                mapBudget + staging <= config.cacheSize() ? "within" : "on top of", config.cacheSize() >> 10,
                 cache.openOutcome(), config.cacheFile() == null ? "in memory" : config.cacheFile());
             return cache;
         }

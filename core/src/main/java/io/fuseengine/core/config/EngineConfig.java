@@ -209,7 +209,10 @@ public final class EngineConfig
         return fuseOptions;
     }
 
-    /** Byte budget of the read-ahead chunk cache (resident chunk bytes never exceed it). */
+    /**
+     * Byte budget of the read-ahead chunk cache: the chunk map plus the reader's fetch staging buffers (resident chunk
+     * bytes never exceed it; see {@code ReadAheadConfig.mapBudget} for the one exception, a budget too small to split).
+     */
     public long cacheSize()
     {
         return cacheSize;

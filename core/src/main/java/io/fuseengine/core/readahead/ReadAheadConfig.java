@@ -88,6 +88,32 @@ public final class ReadAheadConfig
         return foregroundBuffers;
     }
 
+    /**
+     * Chunk staging buffers a {@link StreamingReader} with these settings may fill: one per fetcher thread
+     * ({@link #fetchers} when read-ahead is on, plus {@link #foregroundBuffers}). Each is one chunk of native memory,
+     * resident once used.
+     */
+    public int stagingBuffers()
+    {
+        return (fetchers > 0 && readAheadMax > 0 ? fetchers : 0) + foregroundBuffers;
+    }
+
+    /**
+     * The chunk map's share of a cache budget that also pays for the {@link #stagingBuffers} (so chunk memory, cached
+     * and in flight, stays within {@code cacheSize}): {@code cacheSize − stagingBuffers × chunkSize}, unless that
+     * would leave the map less than two chunks or less than twice {@link #readAheadMax} (read-ahead would evict
+     * itself); then {@code cacheSize} and the staging buffers come on top.
+     *
+     * @param cacheSize the whole budget ({@code --cache-size}).
+     * @param chunkSize the cache's chunk size.
+     * @return the map's budget in bytes.
+     */
+    public long mapBudget(final long cacheSize, final int chunkSize)
+    {
+        final long map = cacheSize - (long)stagingBuffers() * chunkSize;
+        return map >= 2L * chunkSize && map >= 2 * readAheadMax ? map : cacheSize;
+    }
+
     /** Chunk fetches queued or in flight at once, all files together (the in-flight table's capacity). */
     public int trackedFetches()
     {

@@ -76,7 +76,9 @@ import java.util.function.Supplier;
  * <p>
  * Threads: every callback runs on a libfuse worker thread (many at once, unbounded); callbacks are lock-free except
  * for the reader's short per-stream monitor, never throw (a failure is logged once and answered with EIO), and only
- * {@link #read} waits, with the pipeline's deadline. {@link #read} allocates nothing of its own on success.
+ * {@link #read} waits, with the pipeline's deadline. A read allocates nothing of its own on success, and none of
+ * jnr-fuse's per-call objects either: the mounted filesystem's {@code read} entry is {@link #readRaw}
+ * ({@link RawReadCallback}: raw addresses, no {@code FuseFileInfo} struct, no path string).
  */
 public final class TorrentFileSystem extends FuseStubFS
 {
