@@ -8,6 +8,8 @@ import io.fuseengine.core.read.SlotLayout;
 import io.fuseengine.core.read.StreamTarget;
 import io.fuseengine.core.readahead.OpenStream;
 import io.fuseengine.core.readahead.StreamingReader;
+import io.fuseengine.fuse.mount.FuseMount;
+import io.fuseengine.fuse.mount.FuseSessionLoop;
 import io.fuseengine.fuse.tree.FsNode;
 import io.fuseengine.fuse.tree.FsTree;
 import io.fuseengine.fuse.tree.NameSanitizer;
@@ -23,6 +25,7 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.uid_t;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.FuseException;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
@@ -130,6 +133,7 @@ public final class TorrentFileSystem extends FuseStubFS
     private final RawReadCallback rawRead = this::readRaw;
     /** The native closure of {@link #rawRead} in the operations struct (null: jnr-fuse's own); held while mounted. */
     private final Pointer rawReadClosure;
+    private volatile FuseSessionLoop sessionLoop;
     /**
      * The file each path was last opened as (one entry per distinct path opened since mount). Decides
      * {@code keep_cache}: the kernel's pages of a path are only kept when they are this file's.
@@ -179,6 +183,58 @@ public final class TorrentFileSystem extends FuseStubFS
         this.uid = processId("unix:uid");
         this.gid = processId("unix:gid");
         this.rawReadClosure = RawReadCallback.install(fuseOperations, rawRead);
+    }
+
+    /**
+     * Owner thread: mounts at {@code mountPoint} with libfuse's session loop on Java threads
+     * ({@link FuseSessionLoop}) instead of jnr-fuse's {@code fuse_main_real} on libfuse's native threads. Returns
+     * once the mount exists (libfuse refuses at once; no 2 s wait). {@link #umount} ends it as before.
+     *
+     * @param blocking true: wait until the session has ended.
+     * @param debug    ignored (libfuse's {@code -d} would print every request).
+     * @param fuseOpts extra libfuse arguments, e.g. {@code {"-o", "ro,..."}}.
+     */
+    @Override
+    public void mount(final Path mountPoint, final boolean blocking, final boolean debug, final String[] fuseOpts)
+    {
+        if (!mounted.compareAndSet(false, true))
+        {
+            throw new FuseException("already mounted at " + this.mountPoint);
+        }
+        this.mountPoint = mountPoint;
+        final String[] argv = new String[3 + fuseOpts.length];
+        argv[0] = FuseMount.FS_NAME;
+        argv[1] = "-f";
+        argv[2] = mountPoint.toAbsolutePath().toString();
+        System.arraycopy(fuseOpts, 0, argv, 3, fuseOpts.length);
+        try
+        {
+            sessionLoop = FuseSessionLoop.start(fuseOperations, argv);
+            // as jnr-fuse does: a JVM that exits without unmounting must not leave a dead mount behind
+            java.lang.Runtime.getRuntime().addShutdownHook(new Thread(this::umount, "fuse-umount-on-exit"));
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            mounted.set(false);
+            throw new FuseException("Unable to mount FS", ex);
+        }
+        if (blocking)
+        {
+            try
+            {
+                sessionLoop.awaitTeardown(Long.MAX_VALUE, TimeUnit.DAYS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The session loop of the current mount, or null before {@link #mount}. */
+    public FuseSessionLoop sessionLoop()
+    {
+        return sessionLoop;
     }
 
     private static long processId(final String attribute)

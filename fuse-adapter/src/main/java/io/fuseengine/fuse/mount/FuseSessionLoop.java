@@ -1,0 +1,255 @@
+package io.fuseengine.fuse.mount;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.byref.IntByReference;
+import jnr.ffi.byref.PointerByReference;
+import jnr.ffi.types.size_t;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.struct.FuseOperations;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * libfuse 2's multi-threaded session loop, run on Java threads: what {@code fuse_main_real} does ({@code fuse_setup},
+ * {@code fuse_loop_mt}, {@code fuse_teardown}) with the loop's workers started by the JVM instead of by libfuse.
+ * <p>
+ * Why: a libfuse worker is a native thread, and jffi attaches such a thread to the JVM for every callback until it
+ * has made 1 000 of them (a fresh {@code Thread} object each time, 110–325 µs instead of ~27 µs per call; see
+ * shared/stack-notes.md). libfuse ends a worker whenever more than 10 are idle and starts new ones under load, so
+ * under 16 parallel readers ~1 000 threads a second went through that phase, with the garbage it leaves. A Java
+ * worker is attached once, for its life.
+ * <p>
+ * Same policy as libfuse otherwise: one worker to start, another whenever every worker is busy (no upper bound: a
+ * callback waiting on the network must not hold up a {@code getattr}), a worker ends when more than
+ * {@link #MAX_IDLE_WORKERS} are idle. The loop ends when the kernel ends the session (unmount: every blocked
+ * receive returns); the last worker out tears the session down ({@code fuse_teardown}).
+ * <p>
+ * Threads: {@link #start} on the owner's thread; the workers are daemon threads {@code fuse-N}.
+ */
+public final class FuseSessionLoop
+{
+    private static final Logger LOG = LoggerFactory.getLogger(FuseSessionLoop.class);
+
+    /**
+     * Idle workers kept (libfuse 2 keeps 10). A Java worker costs a few KiB when idle and another is cheap to start
+     * (no jffi attach phase), so a few more than libfuse are kept and a burst of readers leaves at most this many.
+     */
+    public static final int MAX_IDLE_WORKERS = 16;
+    /** {@code struct fuse_buf} of libfuse 2.9 on LP64: size_t size @0, int flags @8, void *mem @16, int fd @24, off_t pos @32. */
+    private static final int FUSE_BUF_SIZE = 40;
+    private static final int FUSE_BUF_MEM = 16;
+    private static final int EINTR = 4;
+    private static final int INIT_TIMEOUT_SECONDS = 10;
+
+    /** The libfuse 2.9 functions the loop needs (all exported by libfuse.so.2). */
+    public interface LibFuseSession
+    {
+        Pointer fuse_setup(int argc, String[] argv, FuseOperations op, @size_t long opSize,
+            PointerByReference mountpoint, IntByReference multithreaded, Pointer userData);
+
+        void fuse_teardown(Pointer fuse, Pointer mountpoint);
+
+        Pointer fuse_get_session(Pointer fuse);
+
+        Pointer fuse_session_next_chan(Pointer session, Pointer channel);
+
+        @size_t long fuse_chan_bufsize(Pointer channel);
+
+        int fuse_session_receive_buf(Pointer session, Pointer buf, Pointer channelRef);
+
+        void fuse_session_process_buf(Pointer session, Pointer buf, Pointer channel);
+
+        int fuse_session_exited(Pointer session);
+
+        void fuse_session_exit(Pointer session);
+    }
+
+    private static final class Holder
+    {
+        static final LibFuseSession LIB = load();
+
+        private static LibFuseSession load()
+        {
+            try
+            {
+                return LibraryLoader.create(LibFuseSession.class).failImmediately().load("fuse");
+            }
+            catch (final Throwable t)
+            {
+                return LibraryLoader.create(LibFuseSession.class).failImmediately().load("libfuse.so.2");
+            }
+        }
+    }
+
+    private final LibFuseSession lib;
+    private final Runtime runtime = Runtime.getSystemRuntime();
+    private final Pointer fuse;
+    private final Pointer mountPointString;
+    private final Pointer session;
+    private final Pointer channel;
+    private final long bufferSize;
+    /** Workers waiting in receive (or about to). */
+    private final AtomicInteger idle = new AtomicInteger();
+    private final AtomicInteger live = new AtomicInteger();
+    private final AtomicInteger started = new AtomicInteger();
+    private final CountDownLatch tornDown = new CountDownLatch(1);
+    /** Counted down once the first request (always the kernel's INIT) has been answered. */
+    private final CountDownLatch initialised = new CountDownLatch(1);
+    /** Held for the session's life: the operations struct libfuse copied, and its closures. */
+    @SuppressWarnings({"unused", "FieldCanBeLocal"})
+    private final FuseOperations operations;
+
+    private FuseSessionLoop(final LibFuseSession lib, final FuseOperations operations, final Pointer fuse,
+        final Pointer mountPointString)
+    {
+        this.lib = lib;
+        this.operations = operations;
+        this.fuse = fuse;
+        this.mountPointString = mountPointString;
+        this.session = lib.fuse_get_session(fuse);
+        this.channel = lib.fuse_session_next_chan(session, null);
+        this.bufferSize = lib.fuse_chan_bufsize(channel);
+    }
+
+    /**
+     * Mounts ({@code fuse_setup}: parses {@code argv}, mounts, creates the session) and starts the first worker.
+     *
+     * @param operations the filesystem's operations struct (jnr-fuse's {@code fuseOperations}).
+     * @param argv       libfuse's command line: program name, {@code -f}, the mountpoint, options.
+     * @return the running loop.
+     * @throws IllegalStateException if libfuse refuses (its reason is on stderr).
+     */
+    public static FuseSessionLoop start(final FuseOperations operations, final String[] argv)
+    {
+        final LibFuseSession lib = Holder.LIB;
+        final PointerByReference mountPoint = new PointerByReference();
+        final IntByReference multithreaded = new IntByReference();
+        final Pointer fuse = lib.fuse_setup(argv.length, argv, operations, jnr.ffi.Struct.size(operations),
+            mountPoint, multithreaded, null);
+        if (fuse == null)
+        {
+            throw new IllegalStateException("fuse_setup failed (libfuse's reason is on stderr)");
+        }
+        final FuseSessionLoop loop = new FuseSessionLoop(lib, operations, fuse, mountPoint.getValue());
+        loop.spawn();
+        // the kernel applies INIT's answer (e.g. the bdi's read-ahead) when it arrives: return after that, so what
+        // the caller sets on the mount afterwards is not overwritten
+        try
+        {
+            if (!loop.initialised.await(INIT_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+            {
+                LOG.warn("the kernel's FUSE INIT was not answered within {} s of mounting {}", INIT_TIMEOUT_SECONDS, argv[2]);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        return loop;
+    }
+
+    /** Workers started so far (test and metrics hook). */
+    public int workersStarted()
+    {
+        return started.get();
+    }
+
+    /** Workers alive now. */
+    public int workersAlive()
+    {
+        return live.get();
+    }
+
+    /**
+     * Any thread: waits until the session has ended and been torn down (after an unmount).
+     *
+     * @return true if it ended within the timeout.
+     */
+    public boolean awaitTeardown(final long timeout, final TimeUnit unit) throws InterruptedException
+    {
+        return tornDown.await(timeout, unit);
+    }
+
+    private void spawn()
+    {
+        idle.incrementAndGet();
+        live.incrementAndGet();
+        final Thread t = new Thread(this::work, "fuse-" + started.incrementAndGet());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** A worker: receive a request, process it (the filesystem's callback runs here), until the session ends. */
+    private void work()
+    {
+        final Pointer data = Memory.allocateDirect(runtime, (int)bufferSize);
+        final Pointer buf = Memory.allocateDirect(runtime, FUSE_BUF_SIZE, true);
+        final Pointer channelRef = Memory.allocateDirect(runtime, Long.BYTES, true);
+        boolean counted = true; // this worker is in idle
+        boolean first = true;
+        try
+        {
+            while (lib.fuse_session_exited(session) == 0)
+            {
+                buf.putLong(0, bufferSize);          // fuse_ll_receive_buf overwrites size with the bytes received
+                buf.putInt(8, 0);
+                buf.putAddress(FUSE_BUF_MEM, data.address());
+                buf.putInt(24, 0);
+                buf.putLong(32, 0);
+                channelRef.putAddress(0, channel.address());
+                final int res = lib.fuse_session_receive_buf(session, buf, channelRef);
+                if (res == -EINTR)
+                {
+                    continue;
+                }
+                if (res <= 0)
+                {
+                    if (res < 0)
+                    {
+                        lib.fuse_session_exit(session);
+                    }
+                    break;
+                }
+                counted = false;
+                if (idle.decrementAndGet() == 0)
+                {
+                    spawn(); // every worker busy: one more waits for the next request
+                }
+                lib.fuse_session_process_buf(session, buf, channel); // one channel per session in libfuse 2
+                if (first)
+                {
+                    first = false;
+                    initialised.countDown();
+                }
+                counted = true;
+                if (idle.incrementAndGet() > MAX_IDLE_WORKERS)
+                {
+                    return;
+                }
+            }
+        }
+        catch (final Throwable t)
+        {
+            LOG.error("FUSE worker {} failed; ending the session", Thread.currentThread().getName(), t);
+            lib.fuse_session_exit(session);
+        }
+        finally
+        {
+            if (counted)
+            {
+                idle.decrementAndGet();
+            }
+            if (live.decrementAndGet() == 0 && lib.fuse_session_exited(session) != 0)
+            {
+                lib.fuse_teardown(fuse, mountPointString);
+                tornDown.countDown();
+            }
+        }
+    }
+}
