@@ -1,14 +1,16 @@
 package io.fuseengine.bench.mount;
 
+import io.fuseengine.fuse.fs.LeanFuseFs;
+import io.fuseengine.fuse.fs.RawReadCallback;
 import io.fuseengine.sim.ContentGenerator;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseFillDir;
-import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
+import org.agrona.UnsafeApi;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,10 +32,15 @@ import java.util.concurrent.CountDownLatch;
  * (fsname/subtype {@code memoryfs}), no {@code direct_io}, no {@code kernel_cache}, no {@code keep_cache}: like
  * fuse-engine, the kernel drops the file's page cache on every open.
  * <p>
- * {@code java -cp benchmarks.jar io.fuseengine.bench.mount.MemoryFs <mountpoint> <spec>}; serves until SIGTERM/SIGINT
- * (jnr-fuse's shutdown hook unmounts). Prints {@code memoryfs mounted <mountpoint>} once mounted.
+ * Two variants: the stock one (jnr-fuse's read entry and {@code fuse_main_real}: the ceiling as first defined, "a
+ * jnr-fuse filesystem") and {@code lean}, with fuse-engine's raw read entry and session loop on Java threads
+ * ({@link LeanFuseFs}): the same per-call machinery fuse-engine uses, so a ratio against it compares the engine's
+ * own work only.
+ * <p>
+ * {@code java -cp benchmarks.jar io.fuseengine.bench.mount.MemoryFs <mountpoint> <spec> [lean]}; serves until
+ * SIGTERM/SIGINT (a shutdown hook unmounts). Prints {@code memoryfs mounted <mountpoint>} once mounted.
  */
-public final class MemoryFs extends FuseStubFS
+public final class MemoryFs extends LeanFuseFs
 {
     private static final int DIR_MODE = FileStat.S_IFDIR | 0555;
     private static final int FILE_MODE = FileStat.S_IFREG | 0444;
@@ -57,13 +64,16 @@ public final class MemoryFs extends FuseStubFS
     }
 
     private final Map<String, Node> nodes = new HashMap<>();
+    /** Files by inode number (the {@code fh} open stores), for the lean read entry. */
+    private final Map<Long, Node> byIno = new HashMap<>();
     private final ConcurrentLinkedQueue<byte[]> buffers = new ConcurrentLinkedQueue<>();
     private final long mtime = System.currentTimeMillis() / 1000;
     private final long uid;
     private final long gid;
 
-    MemoryFs(final List<DataSet.Entry> entries, final long uid, final long gid)
+    MemoryFs(final List<DataSet.Entry> entries, final long uid, final long gid, final boolean lean)
     {
+        super(lean);
         this.uid = uid;
         this.gid = gid;
         long ino = 1;
@@ -84,7 +94,9 @@ public final class MemoryFs extends FuseStubFS
                 root.children.add(parent.substring(1));
             }
             dir.children.add(p.substring(slash + 1));
-            nodes.put(p, new Node(ino++, false, e.size(), e.seed()));
+            final Node file = new Node(ino++, false, e.size(), e.seed());
+            nodes.put(p, file);
+            byIno.put(file.ino, file);
         }
     }
 
@@ -157,7 +169,18 @@ public final class MemoryFs extends FuseStubFS
     @Override
     public int read(final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
     {
-        final Node n = nodes.get(path);
+        return readInto(nodes.get(path), buf.address(), size, offset);
+    }
+
+    @Override
+    protected int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fileInfo)
+    {
+        return readInto(fileInfo == 0 ? null : byIno.get(RawReadCallback.fileHandle(fileInfo)), buf, size, offset);
+    }
+
+    /** Generates the bytes into a pooled heap array and copies them to {@code bufAddress}: one copy, either entry. */
+    private int readInto(final Node n, final long bufAddress, final long size, final long offset)
+    {
         if (n == null || n.dir)
         {
             return -ErrorCodes.EBADF();
@@ -179,7 +202,7 @@ public final class MemoryFs extends FuseStubFS
         try
         {
             ContentGenerator.fill(n.seed, offset, tmp, 0, len);
-            buf.put(0, tmp, 0, len);
+            UnsafeApi.copyMemory(tmp, UnsafeApi.arrayBaseOffset(byte[].class), null, bufAddress, len);
         }
         finally
         {
@@ -196,21 +219,23 @@ public final class MemoryFs extends FuseStubFS
 
     public static void main(final String[] args) throws Exception
     {
-        if (args.length != 2)
+        if (args.length != 2 && !(args.length == 3 && "lean".equals(args[2])))
         {
-            System.err.println("usage: MemoryFs <mountpoint> <spec>   (spec: see DataSet, e.g. big=1G,par=16x16M,media=200x8M)");
+            System.err.println("usage: MemoryFs <mountpoint> <spec> [lean]   (spec: see DataSet, e.g. big=1G,par=16x16M,media=200x8M)");
             System.exit(2);
         }
         final Path mnt = Path.of(args[0]).toAbsolutePath().normalize();
         final List<DataSet.Entry> entries = DataSet.parse(args[1]);
         final long uid = ((Number)Files.getAttribute(mnt, "unix:uid")).longValue();
         final long gid = ((Number)Files.getAttribute(mnt, "unix:gid")).longValue();
-        final MemoryFs fs = new MemoryFs(entries, uid, gid);
+        final boolean lean = args.length == 3;
+        final MemoryFs fs = new MemoryFs(entries, uid, gid, lean);
         final String options = "ro,fsname=memoryfs,subtype=memoryfs,default_permissions,max_read=131072,use_ino";
         final CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(done::countDown, "memoryfs-shutdown"));
         fs.mount(mnt, false, false, new String[] {"-o", options});
-        System.out.println("memoryfs mounted " + mnt + " (-o " + options + ", " + entries.size() + " files)");
+        System.out.println("memoryfs mounted " + mnt + " (-o " + options + ", " + entries.size() + " files"
+            + (lean ? ", lean: raw read entry, Java session loop" : "") + ")");
         System.out.flush();
         done.await();
     }

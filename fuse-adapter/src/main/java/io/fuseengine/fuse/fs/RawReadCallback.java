@@ -18,7 +18,7 @@ import ru.serce.jnrfuse.struct.FuseOperations;
  * integers, so the native signature is the same as libfuse's
  * {@code int (*read)(const char *, char *, size_t, off_t, struct fuse_file_info *)}.
  * <p>
- * Threads: {@link #read} is called on libfuse worker threads, many at once; {@link #install} by the owner before
+ * Threads: {@link #read} is called on FUSE worker threads, many at once; {@link #install} by the owner before
  * mounting.
  */
 @FunctionalInterface
@@ -58,7 +58,7 @@ public interface RawReadCallback
      * long as the filesystem is mounted: the pointer holds the native closure, and the closure holds {@code callback}
      * only weakly (jnr-ffi); a collected callback makes the closure return 0, which FUSE reads as end of file.
      *
-     * @param operations the operations struct jnr-fuse hands to {@code fuse_main_real}.
+     * @param operations the operations struct handed to libfuse ({@code fuse_setup}).
      * @param callback   the read callback.
      * @return the native closure pointer, or null (nothing changed) where pointers are not 64-bit.
      */

@@ -8,7 +8,6 @@ import io.fuseengine.core.read.SlotLayout;
 import io.fuseengine.core.read.StreamTarget;
 import io.fuseengine.core.readahead.OpenStream;
 import io.fuseengine.core.readahead.StreamingReader;
-import io.fuseengine.fuse.mount.FuseMount;
 import io.fuseengine.fuse.mount.FuseSessionLoop;
 import io.fuseengine.fuse.tree.FsNode;
 import io.fuseengine.fuse.tree.FsTree;
@@ -25,9 +24,7 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.uid_t;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import ru.serce.jnrfuse.FuseException;
 import ru.serce.jnrfuse.FuseFillDir;
-import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
@@ -77,13 +74,14 @@ import java.util.function.Supplier;
  * never sets {@code direct_io}. jnr-fuse 0.5.8 mis-maps the {@code fuse_file_info} bitfields, so the bit is written
  * into the raw int at {@link #FILE_INFO_BITS_OFFSET}.
  * <p>
- * Threads: every callback runs on a libfuse worker thread (many at once, unbounded); callbacks are lock-free except
- * for the reader's short per-stream monitor, never throw (a failure is logged once and answered with EIO), and only
+ * Threads: every callback runs on a FUSE worker thread ({@link FuseSessionLoop}'s {@code fuse-N}, many at once,
+ * unbounded); callbacks are lock-free except for the reader's short per-stream monitor, never throw (a failure is
+ * logged once and answered with EIO), and only
  * {@link #read} waits, with the pipeline's deadline. A read allocates nothing of its own on success, and none of
  * jnr-fuse's per-call objects either: the mounted filesystem's {@code read} entry is {@link #readRaw}
  * ({@link RawReadCallback}: raw addresses, no {@code FuseFileInfo} struct, no path string).
  */
-public final class TorrentFileSystem extends FuseStubFS
+public final class TorrentFileSystem extends LeanFuseFs
 {
     private static final Logger LOG = LoggerFactory.getLogger(TorrentFileSystem.class);
 
@@ -127,14 +125,6 @@ public final class TorrentFileSystem extends FuseStubFS
     private final long uid;
     private final long gid;
     /**
-     * {@link #readRaw} as a callback object: jnr's native closure refers to it only weakly, so it is held here for
-     * the filesystem's life (once collected, the closure would answer every read with 0, i.e. end of file).
-     */
-    private final RawReadCallback rawRead = this::readRaw;
-    /** The native closure of {@link #rawRead} in the operations struct (null: jnr-fuse's own); held while mounted. */
-    private final Pointer rawReadClosure;
-    private volatile FuseSessionLoop sessionLoop;
-    /**
      * The file each path was last opened as (one entry per distinct path opened since mount). Decides
      * {@code keep_cache}: the kernel's pages of a path are only kept when they are this file's.
      */
@@ -176,65 +166,13 @@ public final class TorrentFileSystem extends FuseStubFS
         final StreamingReader reader,
         final OpenFileTable openFiles)
     {
+        super(true);
         this.trees = Objects.requireNonNull(trees, "trees");
         this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
         this.reader = reader;
         this.openFiles = Objects.requireNonNull(openFiles, "openFiles");
         this.uid = processId("unix:uid");
         this.gid = processId("unix:gid");
-        this.rawReadClosure = RawReadCallback.install(fuseOperations, rawRead);
-    }
-
-    /**
-     * Owner thread: mounts at {@code mountPoint} with libfuse's session loop on Java threads
-     * ({@link FuseSessionLoop}) instead of jnr-fuse's {@code fuse_main_real} on libfuse's native threads. Returns
-     * once the mount exists (libfuse refuses at once; no 2 s wait). {@link #umount} ends it as before.
-     *
-     * @param blocking true: wait until the session has ended.
-     * @param debug    ignored (libfuse's {@code -d} would print every request).
-     * @param fuseOpts extra libfuse arguments, e.g. {@code {"-o", "ro,..."}}.
-     */
-    @Override
-    public void mount(final Path mountPoint, final boolean blocking, final boolean debug, final String[] fuseOpts)
-    {
-        if (!mounted.compareAndSet(false, true))
-        {
-            throw new FuseException("already mounted at " + this.mountPoint);
-        }
-        this.mountPoint = mountPoint;
-        final String[] argv = new String[3 + fuseOpts.length];
-        argv[0] = FuseMount.FS_NAME;
-        argv[1] = "-f";
-        argv[2] = mountPoint.toAbsolutePath().toString();
-        System.arraycopy(fuseOpts, 0, argv, 3, fuseOpts.length);
-        try
-        {
-            sessionLoop = FuseSessionLoop.start(fuseOperations, argv);
-            // as jnr-fuse does: a JVM that exits without unmounting must not leave a dead mount behind
-            java.lang.Runtime.getRuntime().addShutdownHook(new Thread(this::umount, "fuse-umount-on-exit"));
-        }
-        catch (final RuntimeException | Error ex)
-        {
-            mounted.set(false);
-            throw new FuseException("Unable to mount FS", ex);
-        }
-        if (blocking)
-        {
-            try
-            {
-                sessionLoop.awaitTeardown(Long.MAX_VALUE, TimeUnit.DAYS);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** The session loop of the current mount, or null before {@link #mount}. */
-    public FuseSessionLoop sessionLoop()
-    {
-        return sessionLoop;
     }
 
     private static long processId(final String attribute)
@@ -627,7 +565,8 @@ public final class TorrentFileSystem extends FuseStubFS
      *
      * @return bytes read (short only at end of file) or a negated errno.
      */
-    int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fileInfo)
+    @Override
+    protected int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fileInfo)
     {
         final long fh = fileInfo == 0 ? 0 : RawReadCallback.fileHandle(fileInfo); // 0: never a handle (EBADF)
         return timedRead(null, pathAddress, buf, size, offset, fh);
@@ -646,13 +585,6 @@ public final class TorrentFileSystem extends FuseStubFS
             LOG.error("read observer failed", t);
         }
         return result;
-    }
-
-    /** Test hook: whether the operations struct's {@code read} entry is {@link #readRaw}'s closure. */
-    boolean readsThroughRawCallback()
-    {
-        return rawReadClosure != null
-            && Struct.getMemory(fuseOperations).getPointer(fuseOperations.read.offset()).address() == rawReadClosure.address();
     }
 
     /** For a log line: {@code path}, or the one at {@code pathAddress} decoded (the raw callback's). */

@@ -85,8 +85,8 @@ public final class FuseMount implements AutoCloseable
     }
 
     /**
-     * Mounts {@code fs} at {@code mountPoint}; returns once the mount is live (jnr-fuse itself waits 2 s for an early
-     * failure).
+     * Mounts {@code fs} at {@code mountPoint}; returns once the mount is live (a {@code TorrentFileSystem} once the
+     * kernel's INIT is answered, see {@link FuseSessionLoop}; jnr-fuse's own mount waits 2 s for an early failure).
      *
      * @throws MountException with a message fit for the user if the mountpoint is unusable or libfuse refuses.
      */
