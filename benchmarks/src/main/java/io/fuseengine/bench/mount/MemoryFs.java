@@ -6,11 +6,11 @@ import io.fuseengine.sim.ContentGenerator;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
+import org.agrona.UnsafeApi;
 import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
-import org.agrona.UnsafeApi;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,14 +37,16 @@ import java.util.concurrent.CountDownLatch;
  * ({@link LeanFuseFs}): the same per-call machinery fuse-engine uses, so a ratio against it compares the engine's
  * own work only.
  * <p>
- * {@code java -cp benchmarks.jar io.fuseengine.bench.mount.MemoryFs <mountpoint> <spec> [lean]}; serves until
- * SIGTERM/SIGINT (a shutdown hook unmounts). Prints {@code memoryfs mounted <mountpoint>} once mounted.
+ * {@code java --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED -cp benchmarks.jar
+ * io.fuseengine.bench.mount.MemoryFs <mountpoint> <spec> [lean]} (Agrona's {@code UnsafeApi} needs the export);
+ * serves until SIGTERM/SIGINT (a shutdown hook unmounts). Prints {@code memoryfs mounted <mountpoint>} once mounted.
  */
 public final class MemoryFs extends LeanFuseFs
 {
     private static final int DIR_MODE = FileStat.S_IFDIR | 0555;
     private static final int FILE_MODE = FileStat.S_IFREG | 0444;
     private static final int MAX_READ = 128 * 1024;
+    private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
 
     private static final class Node
     {
@@ -202,7 +204,7 @@ public final class MemoryFs extends LeanFuseFs
         try
         {
             ContentGenerator.fill(n.seed, offset, tmp, 0, len);
-            UnsafeApi.copyMemory(tmp, UnsafeApi.arrayBaseOffset(byte[].class), null, bufAddress, len);
+            UnsafeApi.copyMemory(tmp, BYTE_ARRAY_BASE, null, bufAddress, len);
         }
         finally
         {
