@@ -66,8 +66,8 @@ public final class MemoryFs extends LeanFuseFs
     }
 
     private final Map<String, Node> nodes = new HashMap<>();
-    /** Files by inode number (the {@code fh} open stores), for the lean read entry. */
-    private final Map<Long, Node> byIno = new HashMap<>();
+    /** Files by inode number (the {@code fh} open stores; dense from 1), for the lean read entry. */
+    private final Node[] byIno;
     private final ConcurrentLinkedQueue<byte[]> buffers = new ConcurrentLinkedQueue<>();
     private final long mtime = System.currentTimeMillis() / 1000;
     private final long uid;
@@ -98,7 +98,11 @@ public final class MemoryFs extends LeanFuseFs
             dir.children.add(p.substring(slash + 1));
             final Node file = new Node(ino++, false, e.size(), e.seed());
             nodes.put(p, file);
-            byIno.put(file.ino, file);
+        }
+        byIno = new Node[(int)ino];
+        for (final Node n : nodes.values())
+        {
+            byIno[(int)n.ino] = n.dir ? null : n;
         }
     }
 
@@ -177,7 +181,8 @@ public final class MemoryFs extends LeanFuseFs
     @Override
     protected int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fileInfo)
     {
-        return readInto(fileInfo == 0 ? null : byIno.get(RawReadCallback.fileHandle(fileInfo)), buf, size, offset);
+        final long fh = RawReadCallback.fileHandle(fileInfo);
+        return readInto(fh > 0 && fh < byIno.length ? byIno[(int)fh] : null, buf, size, offset);
     }
 
     /** Generates the bytes into a pooled heap array and copies them to {@code bufAddress}: one copy, either entry. */

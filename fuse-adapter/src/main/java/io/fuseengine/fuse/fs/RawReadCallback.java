@@ -44,12 +44,12 @@ public interface RawReadCallback
     /**
      * FUSE thread: the {@code fh} the open callback stored.
      *
-     * @param fileInfo address of a {@code struct fuse_file_info}.
-     * @return its {@code fh}.
+     * @param fileInfo address of a {@code struct fuse_file_info}, or 0 (libfuse passes none).
+     * @return its {@code fh}; 0 (never an open file's handle) for no struct.
      */
     static long fileHandle(final long fileInfo)
     {
-        return UnsafeApi.getLong(fileInfo + FILE_INFO_FH_OFFSET);
+        return fileInfo == 0 ? 0 : UnsafeApi.getLong(fileInfo + FILE_INFO_FH_OFFSET);
     }
 
     /**

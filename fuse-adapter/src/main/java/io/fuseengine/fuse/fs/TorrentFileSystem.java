@@ -76,10 +76,10 @@ import java.util.function.Supplier;
  * <p>
  * Threads: every callback runs on a FUSE worker thread ({@link FuseSessionLoop}'s {@code fuse-N}, many at once,
  * unbounded); callbacks are lock-free except for the reader's short per-stream monitor, never throw (a failure is
- * logged once and answered with EIO), and only
- * {@link #read} waits, with the pipeline's deadline. A read allocates nothing of its own on success, and none of
- * jnr-fuse's per-call objects either: the mounted filesystem's {@code read} entry is {@link #readRaw}
- * ({@link RawReadCallback}: raw addresses, no {@code FuseFileInfo} struct, no path string).
+ * logged once and answered with EIO), and only {@link #read} waits, with the pipeline's deadline. A read allocates
+ * nothing of its own on success, and none of jnr-fuse's per-call objects either: the mounted filesystem's
+ * {@code read} entry is {@link #readRaw} ({@link RawReadCallback}: raw addresses, no {@code FuseFileInfo} struct, no
+ * path string).
  */
 public final class TorrentFileSystem extends LeanFuseFs
 {
@@ -568,8 +568,7 @@ public final class TorrentFileSystem extends LeanFuseFs
     @Override
     protected int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fileInfo)
     {
-        final long fh = fileInfo == 0 ? 0 : RawReadCallback.fileHandle(fileInfo); // 0: never a handle (EBADF)
-        return timedRead(null, pathAddress, buf, size, offset, fh);
+        return timedRead(null, pathAddress, buf, size, offset, RawReadCallback.fileHandle(fileInfo));
     }
 
     private int timedRead(final String path, final long pathAddress, final long buf, final long size, final long offset, final long fh)

@@ -4,6 +4,7 @@ import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
+import jnr.ffi.Struct;
 import jnr.ffi.byref.IntByReference;
 import jnr.ffi.byref.PointerByReference;
 import jnr.ffi.types.size_t;
@@ -130,7 +131,7 @@ public final class FuseSessionLoop
         final LibFuseSession lib = Holder.LIB;
         final PointerByReference mountPoint = new PointerByReference();
         final IntByReference multithreaded = new IntByReference();
-        final Pointer fuse = lib.fuse_setup(argv.length, argv, operations, jnr.ffi.Struct.size(operations),
+        final Pointer fuse = lib.fuse_setup(argv.length, argv, operations, Struct.size(operations),
             mountPoint, multithreaded, null);
         if (fuse == null)
         {
