@@ -264,24 +264,13 @@ backend_bytes() {
         *) echo "-" ;;
     esac
 }
-CLK_TCK="$(getconf CLK_TCK)"
 backend_pids() { # sys -> the backend's pids, comma-separated (nginx: its workers, read now); empty if none
     case "$1" in
         fuse-engine-sim|curl-sim) echo "$SIM_PID" ;;
         fuse-engine-nginx|rclone|httpfs2|curl-nginx) [ -n "$NGINX_PID" ] && pgrep -P "$NGINX_PID" | paste -sd, ;;
     esac
 }
-cpu_pids() { echo "fs=$FS_PID backend=$(backend_pids "$1")"; }   # sys -> MB_CPU_PIDS for mbtool.py (seq, hit)
-cpu_ticks() { # comma-separated pids -> utime+stime (/proc/PID/stat fields 14+15) summed, in clock ticks; - if none/gone
-    local p t=0 f
-    [ -n "$1" ] || { echo -; return; }
-    for p in ${1//,/ }; do
-        f="$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null)" || { echo -; return; }
-        t=$((t + $(echo "$f" | awk '{print $12 + $13}')))
-    done
-    echo "$t"
-}
-cpu_secs() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / hz}'; fi; }
+cpu_pids() { echo "fs=$FS_PID backend=$(backend_pids "$1")"; }   # sys -> MB_CPU_PIDS for mbtool.py (seq, hit, cpu-run)
 delta() { if [ "$1" = - ] || [ "$2" = - ] || [ -z "$1" ] || [ -z "$2" ]; then echo -; else echo $(($2 - $1)); fi; }
 
 ROOT=""; RA_NOTE=""
@@ -363,7 +352,7 @@ applies() { # workload system
 
 run_cell() { # workload run system
     local wl="$1" run="$2" sys="$3" res b0 b1 st note="" url
-    local code n secs mbps ok nf okf med p90 mx fps iops p50 p99 mean reads got fcpu bcpu c0 c1 bpids
+    local code n secs mbps ok nf okf med p90 mx fps iops p50 p99 mean reads got fcpu bcpu
     if ! applies "$wl" "$sys"; then
         [[ "$sys" == curl-* ]] && return 0
         row "$wl" "$run" "$sys" "$(blank_fields "$wl")" n/a - "httpfs2 mounts a single URL"
@@ -379,15 +368,14 @@ run_cell() { # workload run system
         url="http://127.0.0.1:$port$BIG_URL_PATH"
         drop_caches; warm_backend "$sys" big.bin
         b0="$(backend_bytes "$sys")"
-        bpids="$(backend_pids "$sys")"; c0="$(cpu_ticks "$bpids")"
-        res="$(bounded curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}' "$url")"
-        c1="$(cpu_ticks "$bpids")"
+        res="$(bounded env MB_CPU_PIDS="backend=$(backend_pids "$sys")" python3 "$TOOL" cpu-run \
+            curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}' "$url")"
         b1="$(backend_bytes "$sys")"
         ok="$(bounded curl -s "$url" | python3 "$TOOL" stdin-sha "$SUMS" big.bin)"
-        read -r code n secs <<< "$res"
+        read -r code n secs fcpu bcpu <<< "$res"
         if [[ "$code" != 2* ]] || [ -z "${secs:-}" ]; then row seq "$run" "$sys" "$(blank_fields seq)" ERROR - "curl: $res"; return 0; fi
         st=ok; [ "$ok" = 1 ] || st=WRONG
-        row seq "$run" "$sys" "$n,$secs,$(awk -v n="$n" -v s="$secs" 'BEGIN {printf "%.1f", n / s / 1e6}'),-,$(cpu_secs "$c0" "$c1")" "$st" "$(delta "$b0" "$b1")" "curl -o /dev/null; sha256 by a second GET"
+        row seq "$run" "$sys" "$n,$secs,$(awk -v n="$n" -v s="$secs" 'BEGIN {printf "%.1f", n / s / 1e6}'),-,$bcpu" "$st" "$(delta "$b0" "$b1")" "curl -o /dev/null; sha256 by a second GET"
         return 0
     fi
 

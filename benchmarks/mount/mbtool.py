@@ -181,6 +181,17 @@ def cmd_hit(args):
     print(n, f"{s:.6f}", f"{n / s / 1e6:.1f}", *cpu_fields(*cpu))
 
 
+def cmd_cpu_run(args):
+    """cpu-run CMD ARGS... -> CMD's stdout, then [fs_cpu_s backend_cpu_s] (with MB_CPU_PIDS) over CMD's run only;
+    exits with CMD's status"""
+    roles = cpu_pids()
+    cpu = [cpu_sample(roles)]
+    res = subprocess.run(args, stdout=subprocess.PIPE, text=True)
+    cpu.append(cpu_sample(roles))
+    print(res.stdout.strip(), *cpu_fields(*cpu))
+    sys.exit(res.returncode)
+
+
 def cmd_hashprefix(args):
     """hashprefix PATH BYTES -> hex sha256 of the file's first BYTES (fewer if the file is shorter)"""
     with open(args[0], 'rb', buffering=0) as f:
@@ -530,7 +541,7 @@ plot '{dat}' using 0:2:xtic(1) with boxes lc rgb '#4682b4' notitle, \\
 def main():
     cmds = {'seq': cmd_seq, 'hit': cmd_hit, 'hashprefix': cmd_hashprefix, 'stdin-sha': cmd_stdin_sha, 'par': cmd_par,
             'ttfb': cmd_ttfb, 'scan': cmd_scan, 'warm': cmd_warm, 'fio': cmd_fio, 'mirror': cmd_mirror,
-            'report': cmd_report}
+            'report': cmd_report, 'cpu-run': cmd_cpu_run}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print('usage: mbtool.py ' + '|'.join(cmds) + ' ARGS...', file=sys.stderr)
         sys.exit(2)
