@@ -185,8 +185,13 @@ public final class EngineMetrics implements AutoCloseable
             ChunkCache::bytesInserted);
         counter("fuse.engine.cache.rejected.puts", "Chunks the cache refused to store", cache,
             ChunkCache::rejectedPuts);
+        gauge("fuse.engine.cache.reservations.abandoned", "Cache entries kept out of use for good because a fetch "
+            + "into them did not finish writing in time (a transport bug; should stay 0)", cache,
+            ChunkCache::abandonedReservations);
         gauge("fuse.engine.cache.resident.bytes", "Bytes of resident chunks", cache, ChunkCache::residentBytes);
         gauge("fuse.engine.cache.resident.chunks", "Resident chunks", cache, ChunkCache::residentChunks);
+        gauge("fuse.engine.cache.reserved.bytes", "Bytes of cache entries reserved for fetches writing into them "
+            + "(within the budget, not served yet)", cache, ChunkCache::reservedBytes);
         return this;
     }
 
@@ -215,6 +220,8 @@ public final class EngineMetrics implements AutoCloseable
             StreamingReader::directReads);
         counter("fuse.engine.chunk.fetches", "Whole chunks fetched for readers' misses (not read-ahead)", reader,
             StreamingReader::chunkFetches);
+        counter("fuse.engine.readahead.staged", "Chunk fetches copied through a staging buffer because no cache entry "
+            + "could be reserved (0 while the budget has evictable room)", reader, StreamingReader::stagedFetches);
         counter("fuse.engine.readahead.throttled", "Times read-ahead stopped at a chunk rqbit does not have yet", reader,
             StreamingReader::throttledReadAhead);
         return this;

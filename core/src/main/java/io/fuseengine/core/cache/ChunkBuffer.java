@@ -72,16 +72,23 @@ public final class ChunkBuffer
     /** Writes the entry header for {@code length} payload bytes of chunk {@code chunkIndex} of {@code file}. */
     void writeHeader(final CacheFileIdentity file, final long chunkIndex, final int length, final int payloadCrc)
     {
-        final UnsafeBuffer s = view;
-        s.putInt(ENTRY_MAGIC_OFFSET, ENTRY_MAGIC);
-        s.putInt(PAYLOAD_LENGTH_OFFSET, length);
-        s.putLong(INFO_HASH_HIGH_OFFSET, file.infoHashHigh());
-        s.putLong(INFO_HASH_MIDDLE_OFFSET, file.infoHashMiddle());
-        s.putInt(INFO_HASH_LOW_OFFSET, file.infoHashLow());
-        s.putInt(FILE_INDEX_OFFSET, file.fileIndex());
-        s.putLong(CHUNK_INDEX_OFFSET, chunkIndex);
-        s.putLong(FILE_LENGTH_OFFSET, file.fileLength());
-        s.putInt(PAYLOAD_CRC_OFFSET, payloadCrc);
-        s.setMemory(PAYLOAD_CRC_OFFSET + Integer.BYTES, HEADER_LENGTH - PAYLOAD_CRC_OFFSET - Integer.BYTES, (byte)0);
+        writeHeader(view, ENTRY_MAGIC, file, chunkIndex, length, payloadCrc);
+    }
+
+    /** Writes an entry header with {@code magic} at index 0 of {@code header}. */
+    static void writeHeader(
+        final UnsafeBuffer header, final int magic, final CacheFileIdentity file, final long chunkIndex, final int length,
+        final int payloadCrc)
+    {
+        header.putInt(ENTRY_MAGIC_OFFSET, magic);
+        header.putInt(PAYLOAD_LENGTH_OFFSET, length);
+        header.putLong(INFO_HASH_HIGH_OFFSET, file.infoHashHigh());
+        header.putLong(INFO_HASH_MIDDLE_OFFSET, file.infoHashMiddle());
+        header.putInt(INFO_HASH_LOW_OFFSET, file.infoHashLow());
+        header.putInt(FILE_INDEX_OFFSET, file.fileIndex());
+        header.putLong(CHUNK_INDEX_OFFSET, chunkIndex);
+        header.putLong(FILE_LENGTH_OFFSET, file.fileLength());
+        header.putInt(PAYLOAD_CRC_OFFSET, payloadCrc);
+        header.setMemory(PAYLOAD_CRC_OFFSET + Integer.BYTES, HEADER_LENGTH - PAYLOAD_CRC_OFFSET - Integer.BYTES, (byte)0);
     }
 }

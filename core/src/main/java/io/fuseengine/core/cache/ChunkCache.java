@@ -8,6 +8,7 @@ import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
 import net.openhft.chronicle.map.MapSegmentContext;
 import org.agrona.DirectBuffer;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
 
 import static io.fuseengine.core.cache.ChunkLayout.*;
 
@@ -39,15 +41,25 @@ import static io.fuseengine.core.cache.ChunkLayout.*;
  *   calling thread has made one query (Chronicle keeps one query context per thread). Never blocks on I/O; may wait
  *   briefly on the segment lock of a chunk being written or evicted.</li>
  *   <li>{@link #put}: any thread; puts are serialised by one writer lock (meant for the fetcher thread).</li>
+ *   <li>{@link #reserve}, then one of {@link #commit}, {@link #abort} or {@link #abandon}: any thread (a fetcher),
+ *   serialised by the same writer lock; between them, the fetch's transport thread writes the reserved payload
+ *   without any lock (the entry is pinned and never served until committed).</li>
  *   <li>{@link #close}: once, after which reads miss and puts are refused.</li>
  * </ul>
  * Readers never observe a partial or foreign chunk: an entry is inserted and removed under its segment's write
- * lock, read under its read lock, and its header (identity, length) is verified on every read.
+ * lock, read under its read lock, and its header (identity, length) is verified on every read. A reserved entry
+ * carries {@link ChunkLayout#FILLING_MAGIC} until {@link #commit} rewrites its header under the segment's write lock.
  */
 public final class ChunkCache implements AutoCloseable
 {
     /** {@link #read} result when not every requested byte is resident. */
     public static final int MISS = -1;
+    /** {@link #reserve}: the entry is reserved; the fetch writes into {@link ChunkReservation#payloadAddress()}. */
+    public static final int RESERVED = 1;
+    /** {@link #reserve}: the chunk is resident already; nothing to fetch. */
+    public static final int ALREADY_RESIDENT = 0;
+    /** {@link #reserve}: refused (closed, bad length, no evictable room, key reserved by another fetch). */
+    public static final int REFUSED = -1;
 
     private static final Logger LOG = LoggerFactory.getLogger(ChunkCache.class);
     private static final long CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
@@ -86,6 +98,16 @@ public final class ChunkCache implements AutoCloseable
     private ChunkBuffer staging;
     private final UnsafeBuffer writerSource = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer writerView = new UnsafeBuffer(0, 0);
+    private final ReservedValue reservedValue = new ReservedValue();
+    /** Heap window the payload CRC of a committed reservation is computed through (persisted maps only). */
+    private byte[] crcScratch;
+    private final CRC32C crc = new CRC32C();
+    /** Reservations not yet ended; written under the writer lock. {@link #close} waits for 0. */
+    private volatile int activeReservations;
+    /** Reservations given up while a write may still be under way: their memory must never be unmapped. */
+    private volatile int abandonedReservations;
+    /** Recovery only: reserved entries found in a persisted file (dropped). */
+    private int droppedWhileFilling;
 
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
@@ -97,6 +119,8 @@ public final class ChunkCache implements AutoCloseable
     private final LongAdder rejectedPuts = new LongAdder();
     private volatile long residentBytes;
     private volatile int residentChunks;
+    private volatile long reservedBytes;
+    private volatile int reservedChunks;
     private volatile boolean closed;
     private final boolean persisted;
 
@@ -308,6 +332,10 @@ public final class ChunkCache implements AutoCloseable
             }
             final UnsafeBuffer view = cursors.valueView(cursor);
             view.wrap(value.bytes().addressForRead(value.offset()), (int)size);
+            if (view.getInt(ENTRY_MAGIC_OFFSET) == FILLING_MAGIC)
+            {
+                return false; // reserved: its fetch is still writing it
+            }
             if (!headerMatches(view, file, chunkIndex))
             {
                 keyCollisions.increment();
@@ -459,6 +487,11 @@ public final class ChunkCache implements AutoCloseable
         final int existing = index.slotOf(key);
         if (existing != ClockIndex.NO_SLOT)
         {
+            if (index.isPinned(existing))
+            {
+                rejectedPuts.increment(); // reserved by a fetch of this chunk (or of one sharing its key)
+                return false;
+            }
             if (residentMatches(key, file, chunkIndex, length))
             {
                 index.markReferenced(key);
@@ -524,6 +557,256 @@ public final class ChunkCache implements AutoCloseable
         }
     }
 
+    // ---------------------------------------------------------------------------------------------------- reservations
+
+    /**
+     * Sets a map entry aside for chunk {@code chunkIndex} of {@code file} so that a fetch can write its bytes
+     * straight into the map, evicting others first as {@link #put} does. Until {@link #commit} the entry is never
+     * served and never evicted, and its bytes count against the budget. The caller must end the reservation with
+     * exactly one of {@link #commit} (every byte written), {@link #abort} (the fetch failed and no write can still
+     * be under way) or {@link #abandon} (a write may still be under way).
+     *
+     * @param length the chunk's full length ({@link #expectedChunkLength}); anything else is refused.
+     * @param reservation filled in when {@link #RESERVED}; must not be active.
+     * @return {@link #RESERVED}, {@link #ALREADY_RESIDENT} or {@link #REFUSED} (the caller may still fetch into its
+     * own buffer and {@link #put} the chunk).
+     */
+    public int reserve(
+        final CacheFileIdentity file, final long chunkIndex, final int length, final ChunkReservation reservation)
+    {
+        if (reservation.isActive())
+        {
+            throw new IllegalStateException("reservation still active: " + reservation);
+        }
+        if (closed || chunkIndex < 0 || length <= 0 || length != expectedChunkLength(file, chunkIndex))
+        {
+            return REFUSED;
+        }
+        writeLock.lock();
+        try
+        {
+            if (closed)
+            {
+                return REFUSED;
+            }
+            final long key = CacheFileIdentity.chunkKey(file.fileKey(), chunkIndex);
+            final int existing = index.slotOf(key);
+            if (existing != ClockIndex.NO_SLOT)
+            {
+                if (index.isPinned(existing))
+                {
+                    return REFUSED;
+                }
+                if (residentMatches(key, file, chunkIndex, length))
+                {
+                    index.markReferenced(key);
+                    return ALREADY_RESIDENT;
+                }
+                keyCollisions.increment();
+                evict(existing);
+            }
+            final int segment = segmentOf(key);
+            if (!makeRoom(segment, length))
+            {
+                return REFUSED;
+            }
+            final long payloadAddress;
+            writerKey.writeLong(0, key);
+            try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
+            {
+                c.updateLock().lock();
+                final MapEntry<Long, byte[]> stale = c.entry();
+                if (stale != null)
+                {
+                    c.remove(stale); // not in the index: cannot happen, but never reuse what we cannot account for
+                }
+                ChunkBuffer.writeHeader(reservedValue.headerView, FILLING_MAGIC, file, chunkIndex, length, 0);
+                c.insert(c.absentEntry(), reservedValue.ofPayload(length));
+                final MapEntry<Long, byte[]> entry = c.entry();
+                if (entry == null || entry.value().size() != HEADER_LENGTH + length)
+                {
+                    throw new IllegalStateException("reserved entry not found after insert");
+                }
+                final Data<byte[]> value = entry.value();
+                payloadAddress = value.bytes().addressForRead(value.offset()) + HEADER_LENGTH;
+            }
+            final int slot = index.add(key, length, segment);
+            index.pin(slot);
+            reservation.set(file, chunkIndex, key, slot, length, payloadAddress);
+            activeReservations++;
+            return RESERVED;
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("chunk cache: reserving chunk {} of {} failed", chunkIndex, file, ex);
+            return REFUSED;
+        }
+        finally
+        {
+            publishGauges();
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Publishes a reserved chunk whose every byte has been written (and whose writer is done: the caller saw its
+     * fetch complete): its header becomes a served entry's, under the segment's write lock, and it becomes evictable.
+     * The bytes must be exactly the file's (see {@link #put}). Ends the reservation.
+     *
+     * @return true if the chunk is resident after the call; false if the cache closed meanwhile (then it is dropped).
+     */
+    public boolean commit(final ChunkReservation reservation)
+    {
+        requireActive(reservation);
+        writeLock.lock();
+        try
+        {
+            if (closed)
+            {
+                removeReserved(reservation);
+                rejectedPuts.increment();
+                return false;
+            }
+            final int payloadCrc = persisted ? crcOf(reservation.payloadAddress, reservation.length) : 0;
+            writerKey.writeLong(0, reservation.key);
+            try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
+            {
+                c.updateLock().lock();
+                c.writeLock().lock();
+                writerView.wrap(reservedEntryAddress(c, reservation), HEADER_LENGTH);
+                ChunkBuffer.writeHeader(
+                    writerView, ENTRY_MAGIC, reservation.file, reservation.chunkIndex, reservation.length, payloadCrc);
+            }
+            index.unpin(reservation.slot);
+            index.markReferenced(reservation.key);
+            bytesInserted.add(reservation.length);
+            chunksInserted.increment();
+            return true;
+        }
+        finally
+        {
+            endReservation(reservation);
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Drops a reservation whose fetch failed, was cancelled or timed out, once no write into it can still be under
+     * way: the entry is removed and its memory may hold another chunk right after. Ends the reservation.
+     */
+    public void abort(final ChunkReservation reservation)
+    {
+        requireActive(reservation);
+        writeLock.lock();
+        try
+        {
+            removeReserved(reservation);
+        }
+        finally
+        {
+            endReservation(reservation);
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Gives a reservation up while a write into it may still be under way (its fetch's transport did not finish a
+     * write in time: a bug). The entry stays reserved for good (never served, never evicted, its bytes lost to the
+     * budget) and the map is never unmapped, so that late write lands in memory nobody else uses. Ends the
+     * reservation.
+     */
+    public void abandon(final ChunkReservation reservation)
+    {
+        requireActive(reservation);
+        writeLock.lock();
+        try
+        {
+            abandonedReservations++;
+            LOG.error("chunk cache: {} abandoned while its fetch may still write into it; {} bytes kept out of use",
+                reservation, reservation.length);
+        }
+        finally
+        {
+            endReservation(reservation);
+            writeLock.unlock();
+        }
+    }
+
+    /** Reservations given up with a write possibly under way (each keeps one chunk of the budget). */
+    public int abandonedReservations()
+    {
+        return abandonedReservations;
+    }
+
+    private static void requireActive(final ChunkReservation reservation)
+    {
+        if (!reservation.isActive())
+        {
+            throw new IllegalStateException("no active reservation");
+        }
+    }
+
+    /** Under the writer lock. */
+    private void endReservation(final ChunkReservation reservation)
+    {
+        reservation.clear();
+        activeReservations--;
+        publishGauges();
+    }
+
+    /** Under the writer lock: removes a reserved entry (if it is still the reservation's) and its index slot. */
+    private void removeReserved(final ChunkReservation reservation)
+    {
+        writerKey.writeLong(0, reservation.key);
+        try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
+        {
+            c.updateLock().lock();
+            reservedEntryAddress(c, reservation);
+            c.remove(c.entry());
+        }
+        index.remove(reservation.slot);
+    }
+
+    /**
+     * Under the entry's update lock: the address of the reserved entry's value, after checking that the entry under
+     * the key is still the reservation's (same place, same size, still filling). Anything else is a bug in this
+     * class: fail loudly rather than publish or drop another chunk.
+     */
+    private long reservedEntryAddress(final ExternalMapQueryContext<Long, byte[], ?> c, final ChunkReservation reservation)
+    {
+        final MapEntry<Long, byte[]> entry = c.entry();
+        if (entry == null)
+        {
+            throw new IllegalStateException(reservation + ": entry missing");
+        }
+        final Data<byte[]> value = entry.value();
+        final long address = value.bytes().addressForRead(value.offset());
+        if (address + HEADER_LENGTH != reservation.payloadAddress || value.size() != HEADER_LENGTH + reservation.length
+            || UnsafeApi.getInt(address + ENTRY_MAGIC_OFFSET) != FILLING_MAGIC)
+        {
+            throw new IllegalStateException(reservation + ": entry moved or changed");
+        }
+        return address;
+    }
+
+    /** Under the writer lock: CRC-32C of native memory, through a heap window. */
+    private int crcOf(final long address, final int length)
+    {
+        if (crcScratch == null)
+        {
+            crcScratch = new byte[64 * 1024];
+        }
+        crc.reset();
+        for (int done = 0; done < length; )
+        {
+            final int n = Math.min(crcScratch.length, length - done);
+            UnsafeApi.copyMemory(null, address + done, crcScratch, UnsafeApi.arrayBaseOffset(byte[].class), n);
+            crc.update(crcScratch, 0, n);
+            done += n;
+        }
+        return (int)crc.getValue();
+    }
+
     private int segmentOf(final long key)
     {
         writerKey.writeLong(0, key);
@@ -541,8 +824,17 @@ public final class ChunkCache implements AutoCloseable
             final int victim = index.nextVictim(index.isSegmentFull(segment) ? segment : -1);
             if (victim == ClockIndex.NO_SLOT)
             {
-                LOG.error("chunk cache: no eviction victim (resident {} B in {} chunks, segment {})",
-                    index.residentBytes(), index.residentChunks(), segment);
+                if (index.pinnedCount() == 0)
+                {
+                    LOG.error("chunk cache: no eviction victim (resident {} B in {} chunks, segment {})",
+                        index.residentBytes(), index.residentChunks(), segment);
+                }
+                else
+                {
+                    // the rest is reserved by fetches still writing: the caller stages or drops this chunk
+                    LOG.debug("chunk cache: no eviction victim besides {} reserved chunk(s) (segment {})",
+                        index.pinnedCount(), segment);
+                }
                 return false;
             }
             evict(victim);
@@ -570,8 +862,10 @@ public final class ChunkCache implements AutoCloseable
 
     private void publishGauges()
     {
-        residentBytes = index.residentBytes();
-        residentChunks = index.residentChunks();
+        reservedBytes = index.pinnedBytes();
+        reservedChunks = index.pinnedCount();
+        residentBytes = index.residentBytes() - reservedBytes;
+        residentChunks = index.residentChunks() - reservedChunks;
     }
 
     /**
@@ -622,6 +916,11 @@ public final class ChunkCache implements AutoCloseable
             evict(index.nextVictim(-1));
         }
         publishGauges();
+        if (droppedWhileFilling > 0)
+        {
+            LOG.warn("chunk cache file {}: dropped {} chunk(s) a fetch was still writing when the process stopped",
+                config.cacheFile(), droppedWhileFilling);
+        }
         return null;
     }
 
@@ -636,6 +935,13 @@ public final class ChunkCache implements AutoCloseable
         }
         final UnsafeBuffer v = writerView;
         v.wrap(value.bytes().addressForRead(value.offset()), (int)size);
+        if (v.getInt(ENTRY_MAGIC_OFFSET) == FILLING_MAGIC)
+        {
+            // reserved by a fetch when the process stopped: its payload may be partial
+            droppedWhileFilling++;
+            e.doRemove();
+            return null;
+        }
         if (v.getInt(ENTRY_MAGIC_OFFSET) != ENTRY_MAGIC)
         {
             return "entry with a foreign magic";
@@ -735,10 +1041,25 @@ public final class ChunkCache implements AutoCloseable
         return rejectedPuts.sum();
     }
 
-    /** Payload bytes resident now (≤ budget). Written by the writer, read by anyone. */
+    /**
+     * Payload bytes of the chunks served now. With {@link #reservedBytes()} it stays within the budget. Written by the
+     * writer, read by anyone.
+     */
     public long residentBytes()
     {
         return residentBytes;
+    }
+
+    /** Payload bytes of entries reserved for fetches still writing them (or abandoned): counted in the budget. */
+    public long reservedBytes()
+    {
+        return reservedBytes;
+    }
+
+    /** Entries reserved for fetches still writing them (or abandoned). */
+    public int reservedChunks()
+    {
+        return reservedChunks;
     }
 
     public int residentChunks()
@@ -759,7 +1080,9 @@ public final class ChunkCache implements AutoCloseable
     }
 
     /**
-     * Stops serving, waits (up to 5 s) for reads in progress, then closes the map (a persisted one stays on disk).
+     * Stops serving and reserving, waits (up to 5 s) for reads and reservations in progress, then closes the map (a
+     * persisted one stays on disk). The map stays mapped if they do not end in time, or if a reservation was
+     * {@link #abandon abandoned}: a late write must never hit unmapped memory.
      */
     @Override
     public void close()
@@ -770,14 +1093,21 @@ public final class ChunkCache implements AutoCloseable
         }
         closed = true;
         final long giveUp = System.nanoTime() + CLOSE_WAIT_NS;
-        while (cursors.anyClaimed())
+        while (cursors.anyClaimed() || activeReservations > 0)
         {
             if (System.nanoTime() - giveUp > 0)
             {
-                LOG.error("chunk cache: reads still in progress after 5 s; leaving the map open");
+                LOG.error("chunk cache: reads or fetches into the cache ({}) still in progress after 5 s; leaving the "
+                    + "map open", activeReservations);
                 return;
             }
             Thread.yield();
+        }
+        if (abandonedReservations > 0)
+        {
+            LOG.error("chunk cache: {} abandoned reservation(s) may still be written; leaving the map open",
+                abandonedReservations);
+            return;
         }
         writeLock.lock();
         try
@@ -808,6 +1138,7 @@ public final class ChunkCache implements AutoCloseable
         }
         cursors.close();
         writerKey.releaseLast();
+        reservedValue.release();
         // staging wraps a ByteBuffer this class allocated: its memory is freed with the ByteBuffer, not released here
     }
 }

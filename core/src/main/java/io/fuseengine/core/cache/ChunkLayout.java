@@ -7,7 +7,8 @@ package io.fuseengine.core.cache;
  * A 64-byte header followed by the chunk's bytes. The header carries the chunk's full identity so that a reader
  * can prove the bytes belong to the file and chunk it asked for: map keys are 64-bit hashes and may collide.
  * <pre>
- *   0  entry magic (int)                       {@link #ENTRY_MAGIC}, also the entry format version
+ *   0  entry magic (int)                       {@link #ENTRY_MAGIC}, also the entry format version; {@link #FILLING_MAGIC}
+ *                                              while a fetch is still writing the payload (a {@link ChunkReservation})
  *   4  payload length (int)                    bytes of the chunk; &lt; chunk size only for a file's last chunk
  *   8  info hash bytes 0..7   (long)           big-endian packing of the hex digits
  *  16  info hash bytes 8..15  (long)
@@ -39,6 +40,11 @@ public final class ChunkLayout
 {
     /** 'FEC1': fuse-engine chunk, entry format 1. */
     public static final int ENTRY_MAGIC = 0x46454331;
+    /**
+     * 'FEF1': an entry reserved for a fetch still writing its payload. Never served; dropped when a persisted file
+     * is recovered (the process died mid-fetch).
+     */
+    public static final int FILLING_MAGIC = 0x46454631;
 
     public static final int ENTRY_MAGIC_OFFSET = 0;
     public static final int PAYLOAD_LENGTH_OFFSET = 4;

@@ -21,12 +21,16 @@ final class ClockIndex
     private final long[] slotKey;
     private final int[] slotLength;
     private final int[] slotSegment;
+    /** 1 while the slot's entry is reserved for a fetch still writing it: never a victim. */
+    private final byte[] slotPinned;
     private final int[] freeSlots;
     private final int[] segmentCount;
     private final byte[] referenced;
     private final int referencedMask;
     private final Long2LongHashMap slotByKey;
     private int freeCount;
+    private int pinnedCount;
+    private long pinnedBytes;
     private int hand;
     private long residentBytes;
     private int residentChunks;
@@ -38,6 +42,7 @@ final class ClockIndex
         this.slotKey = new long[capacity];
         this.slotLength = new int[capacity];
         this.slotSegment = new int[capacity];
+        this.slotPinned = new byte[capacity];
         this.freeSlots = new int[capacity];
         this.segmentCount = new int[segments];
         final int referencedLength = Integer.highestOneBit(Math.max(64, capacity * 4 - 1)) << 1;
@@ -82,6 +87,7 @@ final class ClockIndex
         return freeCount > 0;
     }
 
+    /** Bytes of every chunk in the map, pinned ones included: what the budget bounds. */
     long residentBytes()
     {
         return residentBytes;
@@ -116,8 +122,47 @@ final class ClockIndex
         return slot;
     }
 
+    /** Excludes {@code slot} from eviction (its entry is reserved for a fetch). */
+    void pin(final int slot)
+    {
+        if (slotPinned[slot] == 0)
+        {
+            slotPinned[slot] = 1;
+            pinnedCount++;
+            pinnedBytes += slotLength[slot];
+        }
+    }
+
+    /** Makes {@code slot} evictable again (its reservation was committed). */
+    void unpin(final int slot)
+    {
+        if (slotPinned[slot] != 0)
+        {
+            slotPinned[slot] = 0;
+            pinnedCount--;
+            pinnedBytes -= slotLength[slot];
+        }
+    }
+
+    /** Slots pinned now. */
+    int pinnedCount()
+    {
+        return pinnedCount;
+    }
+
+    /** Bytes of the slots pinned now (part of {@link #residentBytes()}). */
+    long pinnedBytes()
+    {
+        return pinnedBytes;
+    }
+
+    boolean isPinned(final int slot)
+    {
+        return slotPinned[slot] != 0;
+    }
+
     /**
-     * Forgets a chunk that was removed from the map.
+     * Forgets a chunk that was removed from the map (unpins it).
      */
     void remove(final int slot)
     {
@@ -130,13 +175,14 @@ final class ClockIndex
         segmentCount[slotSegment[slot]]--;
         residentBytes -= length;
         residentChunks--;
+        unpin(slot);
         slotLength[slot] = 0;
         freeSlots[freeCount++] = slot;
     }
 
     /**
      * Chooses the next victim by CLOCK: skips (and clears) referenced chunks, gives up on second chances after two
-     * sweeps so readers can never stall eviction.
+     * sweeps so readers can never stall eviction. Pinned (reserved) slots are never chosen.
      *
      * @param segment only consider chunks of this segment, or -1 for any.
      * @return a resident slot, or {@link #NO_SLOT} if none qualifies.
@@ -152,7 +198,7 @@ final class ClockIndex
         {
             final int slot = hand;
             hand = slot + 1 == capacity ? 0 : slot + 1;
-            if (slotLength[slot] == 0 || (segment >= 0 && slotSegment[slot] != segment))
+            if (slotLength[slot] == 0 || slotPinned[slot] != 0 || (segment >= 0 && slotSegment[slot] != segment))
             {
                 continue;
             }

@@ -204,6 +204,15 @@ public final class ReadPipeline implements AutoCloseable
         return ticket >= 0 && slots.fail(ticketSlot(ticket), ticketGeneration(ticket), errno);
     }
 
+    /**
+     * The thread that started the ticket, after its await returned: true if the transport may still write into the
+     * destination (see {@link ReadSlots#mayStillWrite}); the destination memory must then never be reused.
+     */
+    public boolean mayStillWrite(final long ticket)
+    {
+        return ticket >= 0 && slots.mayStillWrite(ticketSlot(ticket), ticketGeneration(ticket));
+    }
+
     /** Packs (slot, generation) into a non-negative ticket: generation in the high bits, slot in the low 16. */
     static long ticket(final int slot, final long generation)
     {

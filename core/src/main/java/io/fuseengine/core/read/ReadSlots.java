@@ -280,6 +280,18 @@ public final class ReadSlots implements ReadCompletion
         return generationOf(after) == generation && stateOf(after) != FREE ? n : -1;
     }
 
+    /**
+     * The claimer, after its {@link #await} returned: true if the transport may still be writing into the destination
+     * of request (slot, generation): the waiter gave up on a write that stayed open past its grace period (a
+     * transport bug), so the slot was never freed and the transport may begin another write. The destination memory
+     * must then never be reused. After every other outcome the waiter freed the slot (FREE, or a later generation).
+     */
+    public boolean mayStillWrite(final int slot, final long generation)
+    {
+        final long w = meta.getLongVolatile(slot * SLOT_STRIDE + STATE_WORD_OFFSET);
+        return generationOf(w) == generation && stateOf(w) != FREE;
+    }
+
     @Override
     public void completeWrite(final int slot, final long generation, final int length)
     {

@@ -53,12 +53,15 @@ final class ChunkFetch
     long sequence;
     int waiters;
     /**
-     * Readers copying their part out of the staging buffer of this RUNNING fetch (see
-     * {@code StreamingReader#joinProgressively}); the owner does not let the staging buffer go while any are.
+     * Readers copying their part out of the destination of this RUNNING fetch (see
+     * {@code StreamingReader#joinProgressively}); the owner does not let the destination go while any are.
      */
     int copiers;
-    /** Native address of the staging payload the RUNNING fetch writes to; written before {@link #ticket}. */
-    long stagingAddress;
+    /**
+     * Native address the RUNNING fetch writes the chunk to (its reserved cache entry's payload, or a staging buffer);
+     * written before {@link #ticket}.
+     */
+    long destinationAddress;
     /** Positive errno once DONE and failed, 0 once DONE and resident. */
     int errno;
 
@@ -96,7 +99,7 @@ final class ChunkFetch
         this.sequence = sequence;
         this.waiters = 0;
         this.copiers = 0;
-        this.stagingAddress = 0;
+        this.destinationAddress = 0;
         this.errno = 0;
         this.cancelRequested = false;
         this.ticket = -1;

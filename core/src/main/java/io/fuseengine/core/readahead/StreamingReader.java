@@ -3,6 +3,7 @@ package io.fuseengine.core.readahead;
 import io.fuseengine.core.cache.CacheFileIdentity;
 import io.fuseengine.core.cache.ChunkBuffer;
 import io.fuseengine.core.cache.ChunkCache;
+import io.fuseengine.core.cache.ChunkReservation;
 import io.fuseengine.core.errno.Errno;
 import io.fuseengine.core.read.PieceAvailability;
 import io.fuseengine.core.read.ReadPipeline;
@@ -10,7 +11,6 @@ import io.fuseengine.core.read.SlotLayout;
 import io.fuseengine.core.read.StreamTarget;
 import org.agrona.UnsafeApi;
 import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
  * (allocation-free). On a miss, if the covering chunk is already being fetched (by read-ahead, a probe prefetch or
  * another reader) the read joins that fetch, with its own deadline: bytes in flight are never asked for twice. It
  * does not wait for the whole chunk: it watches the request's progress and copies its own part out of the fetch's
- * staging buffer as soon as the transport has delivered it (a 128 KiB read at the start of a 4 MiB chunk waits
+ * destination (the chunk's reserved cache entry) as soon as the transport has delivered it (a 128 KiB read at the start of a 4 MiB chunk waits
  * for 128 KiB, not 4 MiB: this is what keeps time to first byte low while the head chunk of a media file is
  * prefetched). Otherwise:
  * <ul>
@@ -38,8 +38,8 @@ import java.util.concurrent.locks.LockSupport;
  *   <li><b>sequential reader</b> (window open), or a read in a <b>media-probe head/tail chunk</b>: one range request
  *   for the whole aligned chunk, put in the cache. The reader will read the rest of that chunk next (or a scanner
  *   its header/index), so this primes the cache. If a fetcher is idle the chunk is queued for it at the front and
- *   the read joins it (progressively, as above); otherwise the reader fetches the chunk itself into a pooled
- *   staging buffer and copies its part out; with no staging buffer free, it falls back to a direct read.</li>
+ *   the read joins it (progressively, as above); otherwise (no fetcher takes it in time) it falls back to a direct
+ *   read of its own range.</li>
  * </ul>
  * A fetch that fails or times out is never cached; its waiters fall back to a direct read within their own
  * deadline (or answer ETIMEDOUT if it is gone).
@@ -48,8 +48,9 @@ import java.util.concurrent.locks.LockSupport;
  * Per {@link OpenStream}: see its sequential detector. The window's chunks are queued in the shared
  * {@link InFlightChunks} table and fetched by {@code fe-readahead-N} threads (at most {@code max-connections − 1},
  * so foreground reads always find a connection) through the same pipeline (same deadlines, errno, cancellation),
- * each into its own staging buffer (memory: (fetchers + foreground buffers) × chunk size, whatever the number of
- * files). A chunk is put in the cache only if its fetch delivered every byte. A chunk already resident or in flight
+ * each straight into a cache entry reserved for its chunk (see {@link #runFetch}; a fetcher's own staging buffer,
+ * allocated on first use, only when the cache refuses a reservation), so memory does not depend on the number of
+ * files. A chunk is made resident only if its fetch delivered every byte. A chunk already resident or in flight
  * is skipped, so several streams of one file share chunks. A seek or close cancels the stream's queued and in-flight
  * read-ahead that no reader waits on: {@code ReadPipeline.cancel(ticket, ECANCELED)} fails the slot, the transport's
  * next write is refused and it closes the connection, which ends rqbit's prioritising of that stream.
@@ -122,6 +123,7 @@ public final class StreamingReader implements AutoCloseable
     private final LongAdder failedFetches = new LongAdder();
     private final LongAdder progressiveReads = new LongAdder();
     private final LongAdder throttledReadAhead = new LongAdder();
+    private final LongAdder stagedFetches = new LongAdder();
 
     /**
      * Starts the fetcher threads. The pipeline and the cache stay the caller's: {@link #close()} closes neither.
@@ -372,7 +374,7 @@ public final class StreamingReader implements AutoCloseable
      * <ol>
      *   <li>still queued: moves it to the front of the queue and waits up to {@link #PICKUP_WAIT_NS} for a fetcher
      *   to start it (else {@link #NOT_PENDING}: the caller reads its own range directly);</li>
-     *   <li>running: copies this read's part out of the fetch's staging buffer as soon as the transport has
+     *   <li>running: copies this read's part out of the fetch's destination as soon as the transport has
      *   delivered it ({@link #joinProgressively}), so a reader waits for its own 128 KiB, not for the whole chunk;</li>
      *   <li>otherwise: waits for the fetch to end, and the caller reads the cache.</li>
      * </ol>
@@ -504,10 +506,11 @@ public final class StreamingReader implements AutoCloseable
     }
 
     /**
-     * Takes this read's part out of the staging buffer of the RUNNING fetch {@code f} as soon as the transport
-     * has delivered it (watching the request's progress, {@link ReadPipeline#delivered}), instead of waiting for
-     * the whole chunk. The bytes are final once delivered; the staging buffer stays the fetch's until the owner's
-     * {@link #complete}, which waits for readers still copying ({@link ChunkFetch#copiers}).
+     * Takes this read's part out of the destination (reserved cache entry or staging buffer) of the RUNNING fetch
+     * {@code f} as soon as the transport has delivered it (watching the request's progress,
+     * {@link ReadPipeline#delivered}), instead of waiting for the whole chunk. The bytes are final once delivered; the
+     * destination stays the fetch's until its owner withdraws the ticket and waits for readers still copying
+     * ({@link ChunkFetch#copiers}) in {@link #runFetch}.
      *
      * @return {@code pn}, {@code -ETIMEDOUT}/{@code -EINTR}, or {@link #FALLBACK} when the fetch is not running
      * with a ticket (queued, starting, or already over: wait for its end and read the cache).
@@ -538,7 +541,7 @@ public final class StreamingReader implements AutoCloseable
                 if (state == ChunkFetch.RUNNING && f.ticket >= 0)
                 {
                     ticket = f.ticket;
-                    source = f.stagingAddress;
+                    source = f.destinationAddress;
                     break;
                 }
                 if (state == ChunkFetch.QUEUED)
@@ -871,8 +874,14 @@ public final class StreamingReader implements AutoCloseable
     // ------------------------------------------------------------------------------------------------ fetches
 
     /**
-     * The thread that owns a RUNNING fetch: fetches the whole chunk into {@code staging} through the pipeline and,
-     * only if every byte arrived, puts it in the cache.
+     * The thread that owns a RUNNING fetch: fetches the whole chunk and, only if every byte arrived, makes it resident.
+     * The fetch writes straight into a map entry {@link ChunkCache#reserve reserved} for it (one copy, network to
+     * cache), committed on success and dropped otherwise. Only when the cache refuses a reservation (no evictable
+     * room) does it fetch into its staging buffer and {@link ChunkCache#put} the chunk (a second copy).
+     * <p>
+     * Progressive readers copy out of the destination while the fetch runs. Before the reservation ends (after which
+     * the entry may be evicted and its memory reused) the owner withdraws the ticket and waits for those copies
+     * under the record's monitor, so no reader can copy from memory that has moved on.
      *
      * @return 0, or a positive errno.
      */
@@ -883,26 +892,68 @@ public final class StreamingReader implements AutoCloseable
             return Errno.ECANCELED;
         }
         final int length = f.chunkLength;
-        f.stagingAddress = staging.address(); // published to progressive readers by the volatile write of ticket
-        final long ticket = pipeline.start(f.target, f.chunkIndex << chunkShift, length, staging.address(), deadline);
-        if (ticket < 0)
+        final ChunkReservation reservation = staging.reservation;
+        final int reserved = cache.reserve(f.file, f.chunkIndex, length, reservation);
+        if (reserved == ChunkCache.ALREADY_RESIDENT)
         {
-            failedFetches.increment();
-            return (int)-ticket;
+            return 0;
         }
-        f.ticket = ticket;
-        if (f.cancelRequested)
+        final boolean intoCache = reserved == ChunkCache.RESERVED;
+        if (!intoCache)
         {
-            pipeline.cancel(ticket, Errno.ECANCELED);
+            stagedFetches.increment();
         }
-        final int r = pipeline.awaitParked(ticket, length, deadline);
-        f.ticket = -1;
+        final long destination = intoCache ? reservation.payloadAddress() : staging.address();
+        long ticket = -1;
+        int r = -Errno.EIO;
+        try
+        {
+            f.destinationAddress = destination; // published to progressive readers by the volatile write of ticket
+            ticket = pipeline.start(f.target, f.chunkIndex << chunkShift, length, destination, deadline);
+            if (ticket < 0)
+            {
+                r = (int)ticket;
+                ticket = -1;
+            }
+            else
+            {
+                f.ticket = ticket;
+                if (f.cancelRequested)
+                {
+                    pipeline.cancel(ticket, Errno.ECANCELED);
+                }
+                r = pipeline.awaitParked(ticket, length, deadline);
+            }
+        }
+        finally
+        {
+            synchronized (f)
+            {
+                f.ticket = -1;
+                awaitCopiers(f); // no progressive reader is copying out of the destination past this point
+            }
+            if (intoCache)
+            {
+                if (r == length)
+                {
+                    cache.commit(reservation);
+                }
+                else if (ticket >= 0 && pipeline.mayStillWrite(ticket))
+                {
+                    cache.abandon(reservation);
+                }
+                else
+                {
+                    cache.abort(reservation);
+                }
+            }
+        }
         if (r != length)
         {
             failedFetches.increment();
             return r < 0 ? -r : Errno.EIO;
         }
-        if (!cache.put(f.file, f.chunkIndex, staging.chunk, length))
+        if (!intoCache && !cache.put(f.file, f.chunkIndex, staging.chunk(), length))
         {
             LOG.debug("chunk cache refused chunk {} of {}", f.chunkIndex, f.target);
         }
@@ -928,7 +979,7 @@ public final class StreamingReader implements AutoCloseable
     }
 
     /**
-     * Under the record's monitor, by the owner before its staging buffer moves on: waits for progressive readers
+     * Under the record's monitor, by the owner before its destination moves on: waits for progressive readers
      * still copying out of it (each copy is one memcpy of at most a read's length).
      */
     private static void awaitCopiers(final ChunkFetch f)
@@ -1013,6 +1064,15 @@ public final class StreamingReader implements AutoCloseable
         return directReads.sum();
     }
 
+    /**
+     * Chunk fetches that went through a fetcher's staging buffer (and a second copy into the cache) because the
+     * cache refused to reserve an entry: 0 while the budget has evictable room.
+     */
+    public long stagedFetches()
+    {
+        return stagedFetches.sum();
+    }
+
     /** Times read-ahead stopped short of its window because the pieces ahead were not downloaded yet. */
     public long throttledReadAhead()
     {
@@ -1041,6 +1101,12 @@ public final class StreamingReader implements AutoCloseable
     public int inFlightChunks()
     {
         return inFlight.size();
+    }
+
+    /** Tests: the record of the queued or running fetch of {@code chunk} of {@code file}, or null. */
+    ChunkFetch fetchOf(final CacheFileIdentity file, final long chunk)
+    {
+        return inFlight.find(file, chunk);
     }
 
     /** Read-ahead chunks waiting for a fetcher now. */
@@ -1119,32 +1185,33 @@ public final class StreamingReader implements AutoCloseable
     }
 
     /**
-     * A chunk-sized direct staging buffer laid out as a cache entry ({@link ChunkBuffer}: the fetch writes the payload,
-     * the cache inserts it with one copy), owned by one fetcher or lent to one reader at a time.
+     * A fetcher's own: the reservation its fetches write into, and the chunk-sized staging buffer laid out as a cache
+     * entry ({@link ChunkBuffer}) it falls back to when the cache refuses a reservation.
      */
     private static final class Staging
     {
-        final ChunkBuffer chunk;
-        final UnsafeBuffer source;
-        final UnsafeBuffer destination = new UnsafeBuffer(0, 0);
+        final ChunkReservation reservation = new ChunkReservation();
+        private final int chunkSize;
+        private ChunkBuffer chunk;
 
         Staging(final int chunkSize)
         {
-            this.chunk = new ChunkBuffer(chunkSize);
-            this.source = new UnsafeBuffer(chunk.payloadAddress(), chunkSize);
+            this.chunkSize = chunkSize;
+        }
+
+        /** The staging buffer, allocated on first use: fetches go straight into the cache unless it refuses. */
+        ChunkBuffer chunk()
+        {
+            if (chunk == null)
+            {
+                chunk = new ChunkBuffer(chunkSize);
+            }
+            return chunk;
         }
 
         long address()
         {
-            return chunk.payloadAddress();
-        }
-
-        /** Copies {@code n} staged bytes from {@code from} to native memory at {@code destAddress}. */
-        void copyOut(final int from, final long destAddress, final int n)
-        {
-            destination.wrap(destAddress, n);
-            destination.putBytes(0, source, from, n);
-            destination.wrap(0, 0);
+            return chunk().payloadAddress();
         }
     }
 }

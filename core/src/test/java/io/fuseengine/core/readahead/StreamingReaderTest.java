@@ -341,14 +341,27 @@ class StreamingReaderTest
     }
 
     @Test
-    void progressiveReadersNeverSeeBytesOfTheNextChunkFetchedIntoTheSameStagingBuffer() throws Exception
+    void progressiveReadersNeverSeeBytesOfAnotherChunkWrittenIntoTheMemoryTheyCopyFrom() throws Exception
     {
-        // One fetcher, so one staging buffer is reused chunk after chunk while many readers copy out of it.
+        // A cache of three chunks: every fetch reserves the entry (memory) of a chunk committed moments ago, evicted
+        // while many readers may still be copying out of it progressively.
+        try (ChunkCache small = ChunkCache.open(ChunkCacheConfig.builder().chunkSize(CHUNK).budgetBytes(3L * CHUNK).build()))
+        {
+            readersJoinFetchesOfAChurningFile(small, 2, "t/churn-small.mkv");
+            assertThat(small.evictions()).as("entries were reused").isGreaterThan(48);
+        }
+        // The shared cache (room for everything), one fetcher.
+        readersJoinFetchesOfAChurningFile(cache, 1, "t/churn.mkv");
+    }
+
+    private static void readersJoinFetchesOfAChurningFile(final ChunkCache cache, final int fetchers, final String name)
+        throws Exception
+    {
         final int chunks = 96;
         final int readers = 6;
-        try (Rig rig = new Rig(cache, config(1, 2).build()))
+        try (Rig rig = new Rig(cache, config(fetchers, 2).build()))
         {
-            final StreamTarget target = Rig.newFile((long)chunks * CHUNK, "t/churn.mkv");
+            final StreamTarget target = Rig.newFile((long)chunks * CHUNK, name);
             final ExecutorService pool = Executors.newFixedThreadPool(readers);
             try
             {
@@ -379,7 +392,88 @@ class StreamingReaderTest
             {
                 pool.shutdownNow();
             }
-            assertThat(rig.reader.progressiveReads()).as("reads copied out of a staging buffer in flight").isPositive();
+            assertThat(rig.reader.progressiveReads()).as("reads copied out of a fetch in flight").isPositive();
+        }
+    }
+
+    @Test
+    void fetchKeepsItsCacheEntryReservedUntilEveryProgressiveReaderHasCopiedOut() throws Exception
+    {
+        try (ChunkCache small = ChunkCache.open(ChunkCacheConfig.builder().chunkSize(CHUNK).budgetBytes(2L * CHUNK).build());
+             Rig rig = new Rig(small, config(1, 2).build()))
+        {
+            final StreamTarget target = Rig.newFile(2L * CHUNK, "t/copier.mkv");
+            final CountingTransport.Gate gate = new CountingTransport.Gate(r -> r.offset() == 0 && r.length() == CHUNK);
+            rig.transport.gate = gate;
+            final OpenStream s = rig.reader.open(target, true); // probe: the head chunk is fetched first, and held
+            gate.awaitArrivals(1);
+            final ChunkFetch f = rig.reader.fetchOf(s.file(), 0);
+            assertThat(f).isNotNull();
+            synchronized (f)
+            {
+                f.copiers++; // a progressive reader in the middle of its copy out of the reserved entry
+            }
+            gate.release.countDown();
+            gate.awaitFinished(1);
+            // Every byte has arrived, but committing would let the entry be evicted and its memory reused under the
+            // copier: it must stay reserved (not resident) for as long as the copier is inside.
+            final long watchUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+            while (System.nanoTime() - watchUntil < 0)
+            {
+                assertThat(small.isResident(s.file(), 0)).as("committed under a copier").isFalse();
+                Thread.yield();
+            }
+            synchronized (f)
+            {
+                f.copiers--;
+                f.notifyAll();
+            }
+            rig.awaitReadAheadIdle();
+            assertThat(small.isResident(s.file(), 0)).isTrue();
+            rig.readChecked(s, 0, READ, Rig.buffer(READ));
+            rig.reader.close(s);
+        }
+    }
+
+    @Test
+    void fetchFallsBackToAStagingBufferWhenEveryCacheEntryIsReservedAndServesExactBytes() throws Exception
+    {
+        // Two chunks of budget, both reserved by held probe fetches of one file; probes of a second file find no
+        // entry to reserve.
+        try (ChunkCache small = ChunkCache.open(ChunkCacheConfig.builder().chunkSize(CHUNK).budgetBytes(2L * CHUNK).build());
+             Rig rig = new Rig(small, config(3, 4).build()))
+        {
+            final StreamTarget held = Rig.newFile(4L * CHUNK, "t/held.mkv");
+            final StreamTarget other = Rig.newFile(4L * CHUNK, "t/other.mkv");
+            final CountingTransport.Gate gate = new CountingTransport.Gate(r -> r.infoHash().equals(held.infoHash()));
+            rig.transport.gate = gate;
+            final OpenStream h = rig.reader.open(held, true);          // head and tail chunk: two reservations
+            gate.awaitArrivals(2);
+            assertThat(small.reservedBytes()).as("both entries reserved").isEqualTo(2L * CHUNK);
+
+            final OpenStream o = rig.reader.open(other, true);
+            final long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (rig.reader.stagedFetches() < 2 && System.nanoTime() - giveUp < 0)
+            {
+                Thread.yield();
+            }
+            assertThat(rig.reader.stagedFetches()).as("the second file's probes fetched into staging buffers").isEqualTo(2);
+            final UnsafeBuffer dest = Rig.buffer(READ);
+            for (long off = 0; off < other.length(); off += READ)
+            {
+                rig.readChecked(o, off, READ, dest);
+            }
+
+            gate.release.countDown();
+            gate.awaitFinished(2);
+            rig.awaitReadAheadIdle();
+            assertThat(small.isResident(h.file(), 0)).isTrue();
+            assertThat(small.isResident(h.file(), 3)).isTrue();
+            rig.readChecked(h, 0, READ, dest);
+            rig.readChecked(h, 4L * CHUNK - READ, READ, dest);
+            assertThat(small.residentBytes()).isLessThanOrEqualTo(2L * CHUNK);
+            rig.reader.close(h);
+            rig.reader.close(o);
         }
     }
 
