@@ -171,11 +171,7 @@ final class StatusCommand implements Callable<Integer>
         }
         b.append(", reads in flight ").append(fmt(m.sum("fuse_engine_reads_in_flight")));
         final OptionalDouble count = m.sum("fuse_engine_read_latency_seconds_count");
-        OptionalDouble p99 = m.labelled("fuse_engine_read_latency_seconds", "quantile", "0.99");
-        if (p99.isEmpty() || count.orElse(0) == 0)
-        {
-            p99 = m.quantileFromBuckets("fuse_engine_read_latency_seconds", 0.99);
-        }
+        final OptionalDouble p99 = m.quantileFromBuckets("fuse_engine_read_latency_seconds", 0.99);
         b.append(", p99 read latency ").append(count.orElse(0) == 0 || p99.isEmpty() ? "n/a (no reads timed yet)"
             : String.format(Locale.ROOT, "%.1f ms", p99.getAsDouble() * 1000));
         b.append(String.format(Locale.ROOT, "; reads %s, errors %s, timeouts %s", fmt(m.sum("fuse_engine_reads_total")),

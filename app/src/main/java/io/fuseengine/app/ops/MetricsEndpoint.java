@@ -66,7 +66,7 @@ public final class MetricsEndpoint implements AutoCloseable
         {
             final MetricsEndpoint endpoint = new MetricsEndpoint(metrics, MetricsServer.start(address, metrics::scrape));
             endpoint.engine = engine;
-            // one LongConsumer for the engine's lifetime: every FUSE read feeds the latency timer (p50/p90/p99)
+            // one LongConsumer for the engine's lifetime: every FUSE read feeds the latency histogram
             engine.readObserver(metrics::recordRead);
             return endpoint;
         }
