@@ -4,7 +4,9 @@ import io.fuseengine.core.cache.CacheFileIdentity;
 import io.fuseengine.core.cache.ChunkBuffer;
 import io.fuseengine.core.cache.ChunkCache;
 import io.fuseengine.core.cache.ChunkCacheConfig;
+import io.fuseengine.core.cache.ChunkReservation;
 import org.agrona.BufferUtil;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -267,6 +269,9 @@ public class CacheBenchmark
         long srcAddress;
         /** The same bytes laid out as a cache entry, for the one-copy put the fetchers use. */
         ChunkBuffer entry;
+        /** A staging buffer the staged fetch writes into first (the rival of a reservation). */
+        ChunkBuffer staging;
+        final ChunkReservation reservation = new ChunkReservation();
         long chunkCount;
         long nextChunk;
         long puts;
@@ -287,6 +292,7 @@ public class CacheBenchmark
             srcAddress = source.addressOffset();
             entry = new ChunkBuffer(chunkSize);
             new UnsafeBuffer(entry.payloadAddress(), chunkSize).putBytes(0, source, 0, chunkSize);
+            staging = new ChunkBuffer(chunkSize);
             file = CacheFileIdentity.of(PUT_HASH, 0, PUT_FILE_SIZE);
             chunkCount = PUT_FILE_SIZE / chunkSize;
         }
@@ -308,6 +314,35 @@ public class CacheBenchmark
             nextChunk = chunk + 1 == chunkCount ? 0 : chunk + 1;
             puts++;
             if (!(oneCopy ? cache.put(file, chunk, entry, length) : cache.put(file, chunk, srcAddress, length)))
+            {
+                throw new IllegalStateException("put of chunk " + chunk + " refused");
+            }
+            return true;
+        }
+
+        /**
+         * One chunk from "the network" (the source buffer, standing in for the transport's receive buffers) into the
+         * cache, as a fetcher makes it resident.
+         *
+         * @param reserved true: what the fetchers do, {@code reserve}, one copy into the reserved entry, {@code commit};
+         *                 false: the rival, one copy into a staging buffer, then the one-copy {@code put} (two copies).
+         */
+        boolean fetchNext(final boolean reserved)
+        {
+            final long chunk = nextChunk;
+            nextChunk = chunk + 1 == chunkCount ? 0 : chunk + 1;
+            puts++;
+            if (reserved)
+            {
+                if (cache.reserve(file, chunk, length, reservation) != ChunkCache.RESERVED)
+                {
+                    throw new IllegalStateException("reservation of chunk " + chunk + " refused");
+                }
+                UnsafeApi.copyMemory(srcAddress, reservation.payloadAddress(), length);
+                return cache.commit(reservation);
+            }
+            UnsafeApi.copyMemory(srcAddress, staging.payloadAddress(), length);
+            if (!cache.put(file, chunk, staging, length))
             {
                 throw new IllegalStateException("put of chunk " + chunk + " refused");
             }
@@ -407,6 +442,30 @@ public class CacheBenchmark
     public boolean putEvictingOneCopy(final FullCache full)
     {
         return full.putNext(true);
+    }
+
+    /**
+     * Chunks per second from a (simulated) receive buffer into a full cache the way the fetchers do it: reserve an
+     * entry (evicting), copy once into it, commit. Compare with {@link #fetchStagedEvicting}.
+     */
+    @Benchmark
+    @Threads(1)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public boolean fetchReservedEvicting(final FullCache full)
+    {
+        return full.fetchNext(true);
+    }
+
+    /**
+     * The rival of {@link #fetchReservedEvicting}, what the fetchers did before: copy into a staging buffer, then the
+     * one-copy put into the map (two copies per chunk).
+     */
+    @Benchmark
+    @Threads(1)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public boolean fetchStagedEvicting(final FullCache full)
+    {
+        return full.fetchNext(false);
     }
 
     /** µs per put into a full cache (SampleTime): how long the writer holds the cache's writer lock. */

@@ -163,7 +163,7 @@ public final class MountedEngine implements AutoCloseable
         try
         {
             final ChunkCache cache = ChunkCache.open(cc);
-            LOG.info("chunk cache: {} KiB of {} KiB chunks + {} fetch buffers of one chunk, {} cache-size {} KiB ({}), {}",
+            LOG.info("chunk cache: {} KiB of {} KiB chunks + up to {} fetch staging buffers of one chunk, {} cache-size {} KiB ({}), {}",
                 mapBudget >> 10, config.cacheChunkSize() >> 10, readAhead.stagingBuffers(),
                 mapBudget + staging <= config.cacheSize() ? "within" : "on top of", config.cacheSize() >> 10,
                 cache.openOutcome(), config.cacheFile() == null ? "in memory" : config.cacheFile());

@@ -76,13 +76,16 @@ public final class ReadAheadConfig
         return readAheadMax;
     }
 
-    /** Read-ahead fetcher threads ({@code fe-readahead-N}), each with its own chunk staging buffer. */
+    /**
+     * Read-ahead fetcher threads ({@code fe-readahead-N}). Each fetches into cache entries it reserves, and into a
+     * staging buffer of its own only when the cache cannot reserve one.
+     */
     public int fetchers()
     {
         return fetchers;
     }
 
-    /** Chunk staging buffers for foreground whole-chunk fetches (more concurrent ones read directly). */
+    /** Foreground fetcher threads ({@code fe-fetch-N}) for readers' whole-chunk misses (more concurrent ones read directly). */
     public int foregroundBuffers()
     {
         return foregroundBuffers;
@@ -91,7 +94,8 @@ public final class ReadAheadConfig
     /**
      * Chunk staging buffers a {@link StreamingReader} with these settings may fill: one per fetcher thread
      * ({@link #fetchers} when read-ahead is on, plus {@link #foregroundBuffers}). Each is one chunk of native memory,
-     * resident once used.
+     * allocated when its fetcher first finds no cache entry to reserve (never, while the map has an evictable entry),
+     * and counted in the budget either way.
      */
     public int stagingBuffers()
     {
