@@ -84,6 +84,8 @@ public final class NettyRangeTransport implements RangeTransport
     private static final HttpDecoderConfig DECODER_CONFIG = new HttpDecoderConfig().setMaxChunkSize(64 * 1024);
 
     private final TransportOptions options;
+    private final boolean directBodyReads;
+    private volatile long directBytes;
     private final EventLoopGroup group;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -141,7 +143,18 @@ public final class NettyRangeTransport implements RangeTransport
      */
     public NettyRangeTransport(final TransportOptions options)
     {
+        this(options, DirectBodyRecvAllocator.supported());
+    }
+
+    /**
+     * @param directBodyReads read response bodies from the socket straight into the requests' destinations
+     *                        ({@link DirectBodyRecvAllocator}); false: through pooled buffers and a copy (tests compare
+     *                        both).
+     */
+    NettyRangeTransport(final TransportOptions options, final boolean directBodyReads)
+    {
         this.options = options;
+        this.directBodyReads = directBodyReads && DirectBodyRecvAllocator.supported();
         this.otherLimit = options.maxConnections() > 1 ? options.maxConnections() - 1 : options.maxConnections();
         final boolean epoll = Epoll.isAvailable();
         final ThreadFactory threads = r ->
@@ -166,12 +179,17 @@ public final class NettyRangeTransport implements RangeTransport
                 protected void initChannel(final SocketChannel ch)
                 {
                     final StreamConnection connection = new StreamConnection(
-                        NettyRangeTransport.this, completion, ch, scratch);
+                        NettyRangeTransport.this, completion, ch, scratch, NettyRangeTransport.this.directBodyReads);
+                    if (NettyRangeTransport.this.directBodyReads)
+                    {
+                        ch.config().setRecvByteBufAllocator(new DirectBodyRecvAllocator(connection));
+                    }
                     ch.pipeline().addLast(new HttpClientCodec(DECODER_CONFIG, false, true), connection);
                     ch.closeFuture().addListener((ChannelFutureListener)f -> onClosed(connection));
                 }
             });
-        LOG.info("HTTP range transport: {} ({} transport)", options, epoll ? "epoll" : "NIO");
+        LOG.info("HTTP range transport: {} ({} transport, response bodies read {})", options, epoll ? "epoll" : "NIO",
+            this.directBodyReads ? "straight into their destinations" : "through pooled buffers");
     }
 
     /**
@@ -770,6 +788,21 @@ public final class NettyRangeTransport implements RangeTransport
     void countBytes(final int n)
     {
         bytesReceived.add(n);
+    }
+
+    /** Event loop: {@code n} body bytes were read from the socket straight into their destination. */
+    void countDirectBytes(final int n)
+    {
+        directBytes += n;
+    }
+
+    /**
+     * Body bytes read from the socket straight into their destinations (no copy out of a receive buffer). Written by
+     * the event loop; a racy read elsewhere is a statistic.
+     */
+    public long directBytes()
+    {
+        return directBytes;
     }
 
     TransportOptions options()

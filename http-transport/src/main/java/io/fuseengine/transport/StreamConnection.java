@@ -71,6 +71,8 @@ final class StreamConnection extends SimpleChannelInboundHandler<HttpObject>
     private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
 
     private final byte[] scratch;
+    /** Body bytes may be read from the socket straight into the destination ({@link DirectBodyRecvAllocator}). */
+    private final boolean directReads;
 
     RangeRequest request;
     int phase = CONNECTING;
@@ -79,19 +81,76 @@ final class StreamConnection extends SimpleChannelInboundHandler<HttpObject>
     /** The phase the connection was in when it started closing. */
     int phaseBeforeClose = CONNECTING;
     private boolean keepAlive;
+    /** The body may be read straight into the destination (not chunked: the socket's bytes are the body's). */
+    private boolean directAllowed;
+    /** A direct read's write bracket is open (between {@link #openDirectWrite} and {@link #closeDirectWrite}). */
+    private boolean directOpen;
+    private int directSlot;
+    private long directGeneration;
+    private int directCapacity;
     private int status;
     private int errorBodyLength;
     private Throwable cause;
     private ScheduledFuture<?> idleTimer;
 
     StreamConnection(
-        final NettyRangeTransport transport, final ReadCompletion completion, final Channel channel, final byte[] scratch)
+        final NettyRangeTransport transport, final ReadCompletion completion, final Channel channel, final byte[] scratch,
+        final boolean directReads)
     {
         super(HttpObject.class, true);
         this.transport = transport;
         this.completion = completion;
         this.channel = channel;
         this.scratch = scratch;
+        this.directReads = directReads;
+    }
+
+    /**
+     * {@link DirectBodyRecvAllocator}, before a socket read: if the connection is streaming a body with at least
+     * {@code minBytes} still to come, opens a write bracket on the request's slot and answers where the read may put
+     * up to {@link #directWriteCapacity()} bytes (never past the request's end). The bytes count only once the
+     * decoder hands them on as content ({@link #deliver} finds them in place).
+     *
+     * @return the destination address, or 0: read into an ordinary buffer.
+     */
+    long openDirectWrite(final int minBytes, final int maxBytes)
+    {
+        final RangeRequest r = request;
+        if (!directAllowed || phase != BODY || r == null || directOpen)
+        {
+            return 0;
+        }
+        final int remaining = r.length - r.written;
+        if (remaining < minBytes || !completion.beginWrite(r.slot, r.generation))
+        {
+            return 0;
+        }
+        directOpen = true;
+        directSlot = r.slot;
+        directGeneration = r.generation;
+        directCapacity = Math.min(remaining, maxBytes);
+        return completion.destAddress(r.slot) + r.written;
+    }
+
+    /** Bytes the read opened by {@link #openDirectWrite} may write. */
+    int directWriteCapacity()
+    {
+        return directCapacity;
+    }
+
+    /**
+     * {@link DirectBodyRecvAllocator}, after the read (or when it threw): closes the write bracket, publishing nothing
+     * new (the delivered count moves only in {@link #deliver}).
+     */
+    void closeDirectWrite()
+    {
+        if (directOpen)
+        {
+            directOpen = false;
+            final RangeRequest r = request;
+            final int written = r != null && r.slot == directSlot && r.generation == directGeneration ? r.written : 0;
+            completion.endWrite(directSlot, directGeneration, written);
+        }
     }
 
     Channel channel()
@@ -216,6 +275,7 @@ final class StreamConnection extends SimpleChannelInboundHandler<HttpObject>
         }
         status = response.status().code();
         keepAlive = HttpUtil.isKeepAlive(response);
+        directAllowed = directReads && !HttpUtil.isTransferEncodingChunked(response);
         if (transport.log().isTraceEnabled())
         {
             transport.log().trace("{} HTTP {} Content-Range: {} keep-alive {}", channel, status,
@@ -340,7 +400,15 @@ final class StreamConnection extends SimpleChannelInboundHandler<HttpObject>
         final long dst = completion.destAddress(r.slot) + r.written;
         if (buf.hasMemoryAddress())
         {
-            UnsafeApi.copyMemory(buf.memoryAddress() + buf.readerIndex(), dst, take);
+            final long src = buf.memoryAddress() + buf.readerIndex();
+            if (src != dst) // equal: the socket was read straight into the destination (DirectBodyRecvAllocator)
+            {
+                UnsafeApi.copyMemory(src, dst, take);
+            }
+            else
+            {
+                transport.countDirectBytes(take);
+            }
         }
         else
         {

@@ -80,6 +80,41 @@ class NettyRangeTransportReadTest
     }
 
     @Test
+    void shouldReadLargeBodiesStraightIntoTheDestinationAndTheSameBytesThroughPooledBuffers()
+    {
+        final SimFile bigFile = torrent.files().stream().filter(f -> f.name().equals("big.bin")).findFirst().orElseThrow();
+        final StreamTarget big = target(torrent, bigFile);
+        for (final long offset : new long[] {0, 7L * MIB + 3, 60L * MIB - 1})
+        {
+            final TransportHarness.Result r = h.read(big, offset, 4 * MIB - 1);
+            assertThat(r.result()).isEqualTo(4 * MIB - 1);
+            assertBytes(bigFile, offset, r);
+        }
+        if (Runtime.version().feature() < 24)
+        {
+            // Java 17-23 with the test flags (java.nio opened, io.netty.tryReflectionSetAccessible); Netty runs
+            // without Unsafe on 24+ by default, and the transport then reads through pooled buffers only
+            assertThat(DirectBodyRecvAllocator.supported()).as("Netty can wrap raw addresses in this JVM").isTrue();
+        }
+        if (DirectBodyRecvAllocator.supported())
+        {
+            assertThat(h.transport.directBytes()).as("body bytes that skipped the receive-buffer copy")
+                .isGreaterThan(6L * MIB);
+        }
+
+        try (TransportHarness pooled = new TransportHarness(sim, c -> { }, false))
+        {
+            for (final long offset : new long[] {0, 7L * MIB + 3, 60L * MIB - 1})
+            {
+                final TransportHarness.Result r = pooled.read(big, offset, 4 * MIB - 1);
+                assertThat(r.result()).isEqualTo(4 * MIB - 1);
+                assertBytes(bigFile, offset, r);
+            }
+            assertThat(pooled.transport.directBytes()).isZero();
+        }
+    }
+
+    @Test
     void shouldReadLastByteAndClampAtEndOfFile()
     {
         final TransportHarness.Result last = h.read(target, file.length() - 1, 1);

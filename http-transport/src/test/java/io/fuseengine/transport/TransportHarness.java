@@ -27,6 +27,12 @@ final class TransportHarness implements AutoCloseable
 
     TransportHarness(final RqbitSim sim, final Consumer<EngineConfig.Context> settings)
     {
+        this(sim, settings, DirectBodyRecvAllocator.supported());
+    }
+
+    /** @param directBodyReads whether the transport reads bodies straight into the destination. */
+    TransportHarness(final RqbitSim sim, final Consumer<EngineConfig.Context> settings, final boolean directBodyReads)
+    {
         this.sim = sim;
         final EngineConfig.Context ctx = EngineConfig.context()
             .rqbitUrl(sim.baseUrl())
@@ -36,7 +42,7 @@ final class TransportHarness implements AutoCloseable
             .maxConnections(4);
         settings.accept(ctx);
         final EngineConfig config = ctx.conclude();
-        this.transport = new NettyRangeTransport(config);
+        this.transport = new NettyRangeTransport(TransportOptions.from(config), directBodyReads);
         this.pipeline = new ReadPipeline(128, 1024, config.readTimeout().toNanos(), transport);
     }
 

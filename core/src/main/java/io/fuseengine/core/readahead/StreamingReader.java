@@ -28,9 +28,9 @@ import java.util.concurrent.locks.LockSupport;
  * (allocation-free). On a miss, if the covering chunk is already being fetched (by read-ahead, a probe prefetch or
  * another reader) the read joins that fetch, with its own deadline: bytes in flight are never asked for twice. It
  * does not wait for the whole chunk: it watches the request's progress and copies its own part out of the fetch's
- * destination (the chunk's reserved cache entry) as soon as the transport has delivered it (a 128 KiB read at the start of a 4 MiB chunk waits
- * for 128 KiB, not 4 MiB: this is what keeps time to first byte low while the head chunk of a media file is
- * prefetched). Otherwise:
+ * destination (the chunk's reserved cache entry) as soon as the transport has delivered it (a 128 KiB read at the
+ * start of a 4 MiB chunk waits for 128 KiB, not 4 MiB: this is what keeps time to first byte low while the head
+ * chunk of a media file is prefetched). Otherwise:
  * <ul>
  *   <li><b>random reader</b> (the default): a direct read of just the requested range into the destination (copied
  *   once). It is the lowest latency and fetches the least: 128 KiB instead of a whole chunk the reader may never
@@ -85,6 +85,9 @@ public final class StreamingReader implements AutoCloseable
     private static final long PICKUP_WAIT_NS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long PROGRESS_MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(10);
     private static final long PROGRESS_MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(200);
+
+    /** runFetch: the chunk was resident by the time its entry was to be reserved; nothing fetched. */
+    private static final int RESIDENT_ALREADY = -1;
 
     private static final int ENQUEUED = 0;
     private static final int SKIPPED = 1;
@@ -792,6 +795,11 @@ public final class StreamingReader implements AutoCloseable
                     continue;
                 }
                 errno = runFetch(f, staging, System.nanoTime() + pipeline.readTimeoutNanos());
+                if (errno == RESIDENT_ALREADY)
+                {
+                    errno = 0; // became resident since the check above: nothing was fetched
+                    continue;
+                }
                 if (errno == 0 && !f.readAhead)
                 {
                     chunkFetches.increment(); // a reader's miss, handed to an idle fetcher
@@ -883,7 +891,7 @@ public final class StreamingReader implements AutoCloseable
      * the entry may be evicted and its memory reused) the owner withdraws the ticket and waits for those copies
      * under the record's monitor, so no reader can copy from memory that has moved on.
      *
-     * @return 0, or a positive errno.
+     * @return 0, a positive errno, or {@link #RESIDENT_ALREADY} (nothing fetched).
      */
     private int runFetch(final ChunkFetch f, final Staging staging, final long deadline)
     {
@@ -896,7 +904,7 @@ public final class StreamingReader implements AutoCloseable
         final int reserved = cache.reserve(f.file, f.chunkIndex, length, reservation);
         if (reserved == ChunkCache.ALREADY_RESIDENT)
         {
-            return 0;
+            return RESIDENT_ALREADY;
         }
         final boolean intoCache = reserved == ChunkCache.RESERVED;
         if (!intoCache)
