@@ -35,18 +35,6 @@ public final class Main
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
 
-    static
-    {
-        // The transport reads response bodies from the socket straight into the FUSE buffer or cache entry, in Netty
-        // buffers that wrap a raw address. Netty builds those only with reflective access to DirectByteBuffer's
-        // constructor, which the jar's manifest opens (Add-Opens java.base/java.nio) and Netty must be told it may
-        // use, before any Netty class initialises. Without it the transport copies through pooled buffers instead.
-        if (System.getProperty("io.netty.tryReflectionSetAccessible") == null)
-        {
-            System.setProperty("io.netty.tryReflectionSetAccessible", "true");
-        }
-    }
-
     private Main()
     {
     }

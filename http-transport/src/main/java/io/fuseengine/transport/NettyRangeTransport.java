@@ -143,7 +143,9 @@ public final class NettyRangeTransport implements RangeTransport
      */
     public NettyRangeTransport(final TransportOptions options)
     {
-        this(options, DirectBodyRecvAllocator.supported());
+        // pooled buffers: reading bodies straight into the destination measured slower through the mount
+        // (perf-reports/ab/20261204T2000Z-direct-body-reads), kept as the rival behind the package-private constructor
+        this(options, false);
     }
 
     /**

@@ -27,7 +27,7 @@ final class TransportHarness implements AutoCloseable
 
     TransportHarness(final RqbitSim sim, final Consumer<EngineConfig.Context> settings)
     {
-        this(sim, settings, DirectBodyRecvAllocator.supported());
+        this(sim, settings, false); // what the engine runs
     }
 
     /** @param directBodyReads whether the transport reads bodies straight into the destination. */
