@@ -60,6 +60,8 @@ public final class ChunkCache implements AutoCloseable
     public static final int ALREADY_RESIDENT = 0;
     /** {@link #reserve}: refused (closed, bad length, no evictable room, key reserved by another fetch). */
     public static final int REFUSED = -1;
+    /** {@link #clearKeyLocked}: nothing (any more) under the key; insert. */
+    private static final int KEY_FREE = 2;
 
     private static final Logger LOG = LoggerFactory.getLogger(ChunkCache.class);
     private static final long CLOSE_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
@@ -484,21 +486,14 @@ public final class ChunkCache implements AutoCloseable
             return false;
         }
         final long key = CacheFileIdentity.chunkKey(file.fileKey(), chunkIndex);
-        final int existing = index.slotOf(key);
-        if (existing != ClockIndex.NO_SLOT)
+        final int existing = clearKeyLocked(key, file, chunkIndex, length);
+        if (existing != KEY_FREE)
         {
-            if (index.isPinned(existing))
+            if (existing == REFUSED)
             {
                 rejectedPuts.increment(); // reserved by a fetch of this chunk (or of one sharing its key)
-                return false;
             }
-            if (residentMatches(key, file, chunkIndex, length))
-            {
-                index.markReferenced(key);
-                return true;
-            }
-            keyCollisions.increment();
-            evict(existing);
+            return existing == ALREADY_RESIDENT;
         }
         try
         {
@@ -538,6 +533,32 @@ public final class ChunkCache implements AutoCloseable
         bytesInserted.add(length);
         chunksInserted.increment();
         return true;
+    }
+
+    /**
+     * Under the writer lock, before an insert under {@code key}: {@link #ALREADY_RESIDENT} if the chunk is there,
+     * {@link #REFUSED} if the key is reserved by a fetch, else {@link #KEY_FREE} after evicting whatever
+     * other chunk held the key (a hash collision).
+     */
+    private int clearKeyLocked(final long key, final CacheFileIdentity file, final long chunkIndex, final int length)
+    {
+        final int existing = index.slotOf(key);
+        if (existing == ClockIndex.NO_SLOT)
+        {
+            return KEY_FREE;
+        }
+        if (index.isPinned(existing))
+        {
+            return REFUSED;
+        }
+        if (residentMatches(key, file, chunkIndex, length))
+        {
+            index.markReferenced(key);
+            return ALREADY_RESIDENT;
+        }
+        keyCollisions.increment();
+        evict(existing);
+        return KEY_FREE;
     }
 
     private boolean residentMatches(final long key, final CacheFileIdentity file, final long chunkIndex, final int length)
@@ -590,20 +611,10 @@ public final class ChunkCache implements AutoCloseable
                 return REFUSED;
             }
             final long key = CacheFileIdentity.chunkKey(file.fileKey(), chunkIndex);
-            final int existing = index.slotOf(key);
-            if (existing != ClockIndex.NO_SLOT)
+            final int existing = clearKeyLocked(key, file, chunkIndex, length);
+            if (existing != KEY_FREE)
             {
-                if (index.isPinned(existing))
-                {
-                    return REFUSED;
-                }
-                if (residentMatches(key, file, chunkIndex, length))
-                {
-                    index.markReferenced(key);
-                    return ALREADY_RESIDENT;
-                }
-                keyCollisions.increment();
-                evict(existing);
+                return existing;
             }
             final int segment = segmentOf(key);
             if (!makeRoom(segment, length))
