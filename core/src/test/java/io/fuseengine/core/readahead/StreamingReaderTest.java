@@ -464,6 +464,15 @@ class StreamingReaderTest
                 rig.readChecked(o, off, READ, dest);
             }
 
+            // the second file's own read-ahead (its reads were sequential) must be over before the held chunks
+            // commit, else it would evict them from this two-chunk cache
+            rig.reader.close(o);
+            final long idleBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (rig.reader.inFlightChunks() > 2 && System.nanoTime() - idleBy < 0)
+            {
+                Thread.yield();
+            }
+            assertThat(rig.reader.inFlightChunks()).as("only the held chunks in flight").isEqualTo(2);
             gate.release.countDown();
             gate.awaitFinished(2);
             rig.awaitReadAheadIdle();
@@ -473,7 +482,6 @@ class StreamingReaderTest
             rig.readChecked(h, 4L * CHUNK - READ, READ, dest);
             assertThat(small.residentBytes()).isLessThanOrEqualTo(2L * CHUNK);
             rig.reader.close(h);
-            rig.reader.close(o);
         }
     }
 
