@@ -216,6 +216,12 @@ class ReadAheadMountTest
             assertThatThrownBy(() -> SimMount.readAt(ch, 0, PROBE))
                 .isInstanceOf(IOException.class).hasMessageContaining("Connection timed out");
         }
+        // the fetch's own deadline falls just after the reader's: wait (bounded) for its owner to record the failure
+        final long recordedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (fx.engine().reader().failedFetches() == 0 && System.nanoTime() - recordedBy < 0)
+        {
+            Thread.onSpinWait();
+        }
         assertThat(fx.engine().reader().failedFetches()).as("failed chunk fetches").isPositive();
         assertThat(fx.engine().cache().residentChunks()).as("resident chunks after the stall").isZero();
 
