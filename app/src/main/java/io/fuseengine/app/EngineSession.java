@@ -2,6 +2,7 @@ package io.fuseengine.app;
 
 import io.fuseengine.app.ops.HeapSoftLimit;
 import io.fuseengine.app.ops.MetricsEndpoint;
+import io.fuseengine.app.ops.NativeHeapTrimmer;
 import io.fuseengine.core.config.EngineConfig;
 import io.fuseengine.fuse.MountedEngine;
 import io.fuseengine.fuse.mount.MountException;
@@ -66,6 +67,7 @@ final class EngineSession
             throw ex;
         }
         final MetricsEndpoint metrics = MetricsEndpoint.start(config, engine, transport);
+        final NativeHeapTrimmer trimmer = NativeHeapTrimmer.start(config);
         System.err.println("fuse-engine: mounted " + engine.mountPoint() + " (rqbit " + config.rqbitUrl()
             + (metrics == null ? "" : "; metrics " + metrics.url()) + "); Ctrl-C to unmount");
         try
@@ -77,6 +79,10 @@ final class EngineSession
             Thread.currentThread().interrupt();
         }
         LOG.info("signal received: unmounting {}", engine.mountPoint());
+        if (trimmer != null)
+        {
+            trimmer.close();
+        }
         if (metrics != null)
         {
             metrics.close();

@@ -45,6 +45,7 @@ public final class EngineConfig
     public static final String READ_AHEAD_MAX = "read-ahead-max";
     public static final String METRICS_ADDR = "metrics-addr";
     public static final String HEAP_SOFT_MAX = "heap-soft-max";
+    public static final String NATIVE_TRIM_INTERVAL = "native-trim-interval";
 
     /** Where the Prometheus endpoint listens unless told otherwise (loopback only). */
     public static final String DEFAULT_METRICS_ADDR = "127.0.0.1:9464";
@@ -58,10 +59,15 @@ public final class EngineConfig
     public static final List<String> KEYS = List.of(
         RQBIT_URL, RQBIT_USER, RQBIT_PASSWORD, READ_TIMEOUT, METADATA_TIMEOUT, CONNECT_TIMEOUT, REFRESH_INTERVAL,
         MAX_CONNECTIONS, IDLE_CONNECTION_TIMEOUT, READ_SLOTS, RING_SIZE, ALLOW_OTHER, ALLOW_REMOVE,
-        FUSE_OPTIONS, CACHE_SIZE, CACHE_CHUNK_SIZE, CACHE_FILE, READ_AHEAD_MAX, METRICS_ADDR, HEAP_SOFT_MAX);
+        FUSE_OPTIONS, CACHE_SIZE, CACHE_CHUNK_SIZE, CACHE_FILE, READ_AHEAD_MAX, METRICS_ADDR, HEAP_SOFT_MAX,
+        NATIVE_TRIM_INTERVAL);
 
     /** Smallest non-zero heap soft limit: below it the collector would run back to back. */
     public static final long MIN_HEAP_SOFT_MAX = 32L * 1024 * 1024;
+
+    /** Native-heap trim interval bounds: a trim walks every malloc arena under its lock, so not more than once a second. */
+    public static final Duration MIN_NATIVE_TRIM_INTERVAL = Duration.ofSeconds(1);
+    public static final Duration MAX_NATIVE_TRIM_INTERVAL = Duration.ofHours(1);
 
     public static final String ENV_PREFIX = "FUSE_ENGINE_";
 
@@ -84,6 +90,7 @@ public final class EngineConfig
     private final Path cacheFile;
     private final long readAheadMax;
     private final long heapSoftMax;
+    private final Duration nativeTrimInterval;
     private final InetSocketAddress metricsAddress;
 
     private EngineConfig(final Context c)
@@ -107,6 +114,7 @@ public final class EngineConfig
         this.cacheFile = c.cacheFile;
         this.readAheadMax = c.readAheadMax;
         this.heapSoftMax = c.heapSoftMax;
+        this.nativeTrimInterval = c.nativeTrimInterval;
         this.metricsAddress = c.metricsAddress;
     }
 
@@ -246,6 +254,15 @@ public final class EngineConfig
     }
 
     /**
+     * How often the C heap's free memory is handed back to the OS (glibc {@code malloc_trim}, through the JVM's
+     * {@code System.trim_native_heap}); {@link Duration#ZERO}: never.
+     */
+    public Duration nativeTrimInterval()
+    {
+        return nativeTrimInterval;
+    }
+
+    /**
      * Where the Prometheus metrics endpoint listens ({@code GET /metrics}), or null when it is off. The address is
      * unresolved (host name or IP literal as configured, e.g. {@code 127.0.0.1}, {@code [::1]}, {@code localhost});
      * port 0 means any free port.
@@ -281,6 +298,7 @@ public final class EngineConfig
         m.put(READ_AHEAD_MAX, formatSize(readAheadMax));
         m.put(METRICS_ADDR, formatAddress(metricsAddress));
         m.put(HEAP_SOFT_MAX, formatSize(heapSoftMax));
+        m.put(NATIVE_TRIM_INTERVAL, format(nativeTrimInterval));
         return Collections.unmodifiableMap(m);
     }
 
@@ -477,7 +495,8 @@ public final class EngineConfig
         private int cacheChunkSize = 4 * 1024 * 1024;
         private Path cacheFile;
         private long readAheadMax = 32L * 1024 * 1024;
-        private long heapSoftMax = 128L * 1024 * 1024;
+        private long heapSoftMax = 64L * 1024 * 1024;
+        private Duration nativeTrimInterval = Duration.ofSeconds(5);
         private InetSocketAddress metricsAddress = parseAddress(METRICS_ADDR, DEFAULT_METRICS_ADDR);
 
         private Context()
@@ -607,6 +626,13 @@ public final class EngineConfig
             return this;
         }
 
+        /** @param interval how often free C-heap memory is returned to the OS ({@link Duration#ZERO}: never). */
+        public Context nativeTrimInterval(final Duration interval)
+        {
+            this.nativeTrimInterval = interval;
+            return this;
+        }
+
         /** @param address where the metrics endpoint listens (unresolved is fine), or null for no endpoint. */
         public Context metricsAddress(final InetSocketAddress address)
         {
@@ -644,6 +670,7 @@ public final class EngineConfig
                 case READ_AHEAD_MAX -> readAheadMax(parseSize(key, v));
                 case METRICS_ADDR -> metricsAddress(parseAddress(key, v));
                 case HEAP_SOFT_MAX -> heapSoftMax(parseSize(key, v));
+                case NATIVE_TRIM_INTERVAL -> nativeTrimInterval(parseDuration(key, v));
                 default -> throw new ConfigException("unknown setting '" + key + "' (known: " + String.join(", ", KEYS) + ")");
             }
             return this;
@@ -771,6 +798,13 @@ public final class EngineConfig
             {
                 throw new ConfigException(HEAP_SOFT_MAX + " must be 0 (the JVM's default) or between "
                     + formatSize(MIN_HEAP_SOFT_MAX) + " and 1TiB: " + formatSize(heapSoftMax));
+            }
+            if (!nativeTrimInterval.isZero() && (nativeTrimInterval.compareTo(MIN_NATIVE_TRIM_INTERVAL) < 0
+                || nativeTrimInterval.compareTo(MAX_NATIVE_TRIM_INTERVAL) > 0))
+            {
+                throw new ConfigException(NATIVE_TRIM_INTERVAL + " must be 0 (never) or between "
+                    + format(MIN_NATIVE_TRIM_INTERVAL) + " and " + format(MAX_NATIVE_TRIM_INTERVAL) + ": "
+                    + format(nativeTrimInterval));
             }
             if (readAheadMax != 0 && readAheadMax < cacheChunkSize)
             {
