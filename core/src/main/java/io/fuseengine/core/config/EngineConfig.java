@@ -495,7 +495,7 @@ public final class EngineConfig
         private int cacheChunkSize = 4 * 1024 * 1024;
         private Path cacheFile;
         private long readAheadMax = 32L * 1024 * 1024;
-        private long heapSoftMax = 64L * 1024 * 1024;
+        private long heapSoftMax = 128L * 1024 * 1024;
         private Duration nativeTrimInterval = Duration.ofSeconds(5);
         private InetSocketAddress metricsAddress = parseAddress(METRICS_ADDR, DEFAULT_METRICS_ADDR);
 
