@@ -67,7 +67,7 @@ final class EngineSession
             throw ex;
         }
         final MetricsEndpoint metrics = MetricsEndpoint.start(config, engine, transport);
-        final NativeHeapTrimmer trimmer = NativeHeapTrimmer.start(config);
+        final NativeHeapTrimmer trimmer = NativeHeapTrimmer.start(config, engine.fileSystem()::reads);
         System.err.println("fuse-engine: mounted " + engine.mountPoint() + " (rqbit " + config.rqbitUrl()
             + (metrics == null ? "" : "; metrics " + metrics.url()) + "); Ctrl-C to unmount");
         try

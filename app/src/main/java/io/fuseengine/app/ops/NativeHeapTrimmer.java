@@ -14,10 +14,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
- * Hands the C heap's free memory back to the OS every {@link EngineConfig#nativeTrimInterval()}, through the JVM's
- * own {@code System.trim_native_heap} diagnostic command (glibc {@code malloc_trim}), so users need no JVM flag.
+ * Hands the C heap's free memory back to the OS when the mount goes idle, through the JVM's own
+ * {@code System.trim_native_heap} diagnostic command (glibc {@code malloc_trim}), so users need no JVM flag.
+ * <p>
+ * When: every {@link EngineConfig#nativeTrimInterval()} the trimmer looks at an activity count (the engine's FUSE reads).
+ * It trims once when a whole interval passed without activity and there was activity since its last trim (or it has
+ * not trimmed yet), so an idle mount is trimmed once, not every interval; and while reads never stop it still trims
+ * every {@value #BUSY_TICKS_PER_TRIM} intervals. Why not simply every interval: a trim hands back pages the readers
+ * fault straight back in, and trimming every 5 s under 16 cold sequential readers cost about 10 % of their throughput
+ * (perf-reports/ab/ab-trim2.log, ab-trim3.log), while every 30 s left the 1000-open-files RSS over its target
+ * (perf-reports/scale).
  * <p>
  * Why: glibc keeps what the JVM frees (the JIT compilers' arenas above all, and libfuse's per-read buffers) in its
  * arenas. Measured on an idle mount right after start: one trim took VmRSS from 244 to 223 MiB; with 1000 files open
@@ -27,8 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Left alone when the interval is 0 or the JVM has no such command (before 17.0.9, or a C library without
  * {@code malloc_trim}: the command then answers that it is not available, and the trimmer stops after one INFO line).
  * <p>
- * Threads: {@link #start} and {@link #close} on the owner's thread; trims on the daemon thread {@code fe-native-trim},
- * or on the caller's thread for {@link #trimNow}.
+ * Threads: {@link #start} and {@link #close} on the owner's thread; {@link #tick} and its trims on the daemon thread
+ * {@code fe-native-trim} only; {@link #trimNow} and {@link #trims} on any thread.
  */
 public final class NativeHeapTrimmer implements AutoCloseable
 {
@@ -39,45 +48,64 @@ public final class NativeHeapTrimmer implements AutoCloseable
     /** The command's answer when the C library cannot trim. */
     private static final String NOT_AVAILABLE = "not available";
 
+    /** While activity never stops, one trim every this many intervals. */
+    static final int BUSY_TICKS_PER_TRIM = 12;
+
     private final MBeanServer server;
     private final ObjectName name;
     private final boolean takesArguments;
+    private final LongSupplier activity;
     private final AtomicLong trims = new AtomicLong();
     private final ScheduledExecutorService scheduler;
+    /** Confined to the trimming thread ({@link #tick}): activity seen at the previous tick and at the last trim. */
+    private long activityAtLastTick;
+    private long activityAtLastTrim = Long.MIN_VALUE;
+    private int busyTicks;
 
     private NativeHeapTrimmer(final MBeanServer server, final ObjectName name, final boolean takesArguments,
-        final Duration interval)
+        final Duration interval, final LongSupplier activity)
     {
         this.server = server;
         this.name = name;
         this.takesArguments = takesArguments;
+        this.activity = activity;
+        this.activityAtLastTick = activity.getAsLong();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r ->
         {
             final Thread t = new Thread(r, "fe-native-trim");
             t.setDaemon(true);
             return t;
         });
-        final long periodMs = interval.toMillis();
-        scheduler.scheduleWithFixedDelay(this::scheduledTrim, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        if (!interval.isZero())
+        {
+            final long periodMs = interval.toMillis();
+            scheduler.scheduleWithFixedDelay(this::scheduledTick, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
-     * Owner thread: starts trimming every {@link EngineConfig#nativeTrimInterval()}.
+     * Owner thread: starts looking at {@code activity} every {@link EngineConfig#nativeTrimInterval()}.
      *
+     * @param activity any count that grows with the work that uses the C heap (the engine's FUSE reads); read on the
+     *                 trimming thread.
      * @return the running trimmer, or null when the interval is 0 or this JVM cannot trim (logged).
      */
-    public static NativeHeapTrimmer start(final EngineConfig config)
+    public static NativeHeapTrimmer start(final EngineConfig config, final LongSupplier activity)
     {
-        return start(config.nativeTrimInterval());
-    }
-
-    /** As {@link #start(EngineConfig)}, with the interval given (tests use short ones). */
-    static NativeHeapTrimmer start(final Duration interval)
-    {
+        final Duration interval = config.nativeTrimInterval();
         if (interval.isZero() || interval.isNegative())
         {
             return null;
         }
+        return start(interval, activity);
+    }
+
+    /**
+     * As {@link #start(EngineConfig, LongSupplier)}; an interval of 0 starts no thread: the caller drives
+     * {@link #tick} (tests).
+     */
+    static NativeHeapTrimmer start(final Duration interval, final LongSupplier activity)
+    {
         try
         {
             final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
@@ -86,9 +114,10 @@ public final class NativeHeapTrimmer implements AutoCloseable
             {
                 if (OPERATION.equals(op.getName()))
                 {
-                    final NativeHeapTrimmer trimmer = new NativeHeapTrimmer(server, name, op.getSignature().length > 0, interval);
-                    LOG.info("native heap trimmed every {} ms (System.trim_native_heap; {}=0 turns it off)",
-                        interval.toMillis(), EngineConfig.NATIVE_TRIM_INTERVAL);
+                    final NativeHeapTrimmer trimmer = new NativeHeapTrimmer(server, name, op.getSignature().length > 0, interval, activity);
+                    LOG.info("native heap trimmed after {} ms without reads, and every {} ms under reads "
+                        + "(System.trim_native_heap; {}=0 turns it off)", interval.toMillis(),
+                        interval.toMillis() * BUSY_TICKS_PER_TRIM, EngineConfig.NATIVE_TRIM_INTERVAL);
                     return trimmer;
                 }
             }
@@ -122,18 +151,51 @@ public final class NativeHeapTrimmer implements AutoCloseable
         return trims.get();
     }
 
-    private void scheduledTrim()
+    /**
+     * Trimming thread (or a test's thread when it drives the trimmer): one look at the activity count; trims when the
+     * last interval was idle after activity, or after {@value #BUSY_TICKS_PER_TRIM} busy intervals.
+     *
+     * @return true if this tick trimmed.
+     * @throws JMException if the trim failed.
+     */
+    boolean tick() throws JMException
+    {
+        final long now = activity.getAsLong();
+        final boolean idle = now == activityAtLastTick;
+        activityAtLastTick = now;
+        if (idle)
+        {
+            busyTicks = 0;
+            if (now == activityAtLastTrim)
+            {
+                return false; // still idle since the last trim: nothing new to hand back
+            }
+        }
+        else if (++busyTicks < BUSY_TICKS_PER_TRIM)
+        {
+            return false;
+        }
+        busyTicks = 0;
+        activityAtLastTrim = now;
+        final String answer = trimNow();
+        if (answer.contains(NOT_AVAILABLE))
+        {
+            throw new UnsupportedOperationException(answer.replace('\n', ' '));
+        }
+        LOG.debug("{}", answer.replace('\n', ' '));
+        return true;
+    }
+
+    private void scheduledTick()
     {
         try
         {
-            final String answer = trimNow();
-            if (answer.contains(NOT_AVAILABLE))
-            {
-                LOG.info("native heap trimming stopped: {}", answer.replace('\n', ' '));
-                scheduler.shutdown();
-                return;
-            }
-            LOG.debug("{}", answer.replace('\n', ' '));
+            tick();
+        }
+        catch (final UnsupportedOperationException ex)
+        {
+            LOG.info("native heap trimming stopped: {}", ex.getMessage());
+            scheduler.shutdown();
         }
         catch (final JMException | RuntimeException ex)
         {

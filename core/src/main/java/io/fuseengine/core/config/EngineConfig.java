@@ -254,8 +254,9 @@ public final class EngineConfig
     }
 
     /**
-     * How often the C heap's free memory is handed back to the OS (glibc {@code malloc_trim}, through the JVM's
-     * {@code System.trim_native_heap}); {@link Duration#ZERO}: never.
+     * How long the mount must go without reads before the C heap's free memory is handed back to the OS (glibc
+     * {@code malloc_trim}, through the JVM's {@code System.trim_native_heap}; under reads that never stop, every 12 such
+     * intervals); {@link Duration#ZERO}: never.
      */
     public Duration nativeTrimInterval()
     {
