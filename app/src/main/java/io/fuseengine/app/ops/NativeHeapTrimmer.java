@@ -20,13 +20,13 @@ import java.util.function.LongSupplier;
  * Hands the C heap's free memory back to the OS when the mount goes idle, through the JVM's own
  * {@code System.trim_native_heap} diagnostic command (glibc {@code malloc_trim}), so users need no JVM flag.
  * <p>
- * When: every {@link EngineConfig#nativeTrimInterval()} the trimmer looks at an activity count (the engine's FUSE reads).
- * It trims once when a whole interval passed without activity and there was activity since its last trim (or it has
- * not trimmed yet), so an idle mount is trimmed once, not every interval; and while reads never stop it still trims
- * every {@value #BUSY_TICKS_PER_TRIM} intervals. Why not simply every interval: a trim hands back pages the readers
+ * When: once a second the trimmer looks at an activity count (the engine's FUSE reads). It trims once the count has
+ * not moved for {@link EngineConfig#nativeTrimInterval()} and has moved since its last trim (or it has not trimmed
+ * yet), so an idle mount is trimmed once, not over and over; and while reads never stop it still trims every
+ * {@value #BUSY_INTERVALS_PER_TRIM} intervals. Why not simply every interval: a trim hands back pages the readers
  * fault straight back in, and trimming every 5 s under 16 cold sequential readers cost about 10 % of their throughput
  * (perf-reports/ab/ab-trim2.log, ab-trim3.log), while every 30 s left the 1000-open-files RSS over its target
- * (perf-reports/scale).
+ * (perf-reports/scale/20261204T224640Z).
  * <p>
  * Why: glibc keeps what the JVM frees (the JIT compilers' arenas above all, and libfuse's per-read buffers) in its
  * arenas. Measured on an idle mount right after start: one trim took VmRSS from 244 to 223 MiB; with 1000 files open
@@ -49,7 +49,9 @@ public final class NativeHeapTrimmer implements AutoCloseable
     private static final String NOT_AVAILABLE = "not available";
 
     /** While activity never stops, one trim every this many intervals. */
-    static final int BUSY_TICKS_PER_TRIM = 12;
+    static final int BUSY_INTERVALS_PER_TRIM = 12;
+    /** How often the activity count is looked at (at most; a shorter interval is looked at every interval). */
+    static final Duration LOOK_PERIOD = Duration.ofSeconds(1);
 
     private final MBeanServer server;
     private final ObjectName name;
@@ -57,28 +59,38 @@ public final class NativeHeapTrimmer implements AutoCloseable
     private final LongSupplier activity;
     private final AtomicLong trims = new AtomicLong();
     private final ScheduledExecutorService scheduler;
-    /** Confined to the trimming thread ({@link #tick}): activity seen at the previous tick and at the last trim. */
-    private long activityAtLastTick;
+    private final long idleNanos;
+    /** Confined to the trimming thread ({@link #tick}) once started: the last count seen, when it last moved, when it
+     * first moved after a look that saw it still, whether the last look saw it move, the count at the last trim and when that trim was (the start until the
+     * first). */
+    private long lastActivity;
+    private long lastChangeNanos;
+    private long busySinceNanos;
+    private boolean movedAtLastLook;
     private long activityAtLastTrim = Long.MIN_VALUE;
-    private int busyTicks;
+    private long lastTrimNanos;
 
     private NativeHeapTrimmer(final MBeanServer server, final ObjectName name, final boolean takesArguments,
-        final Duration interval, final LongSupplier activity)
+        final Duration interval, final LongSupplier activity, final boolean scheduled)
     {
         this.server = server;
         this.name = name;
         this.takesArguments = takesArguments;
         this.activity = activity;
-        this.activityAtLastTick = activity.getAsLong();
+        this.idleNanos = interval.toNanos();
+        this.lastActivity = activity.getAsLong();
+        this.lastChangeNanos = System.nanoTime();
+        this.lastTrimNanos = lastChangeNanos;
+        this.busySinceNanos = lastChangeNanos;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r ->
         {
             final Thread t = new Thread(r, "fe-native-trim");
             t.setDaemon(true);
             return t;
         });
-        if (!interval.isZero())
+        if (scheduled)
         {
-            final long periodMs = interval.toMillis();
+            final long periodMs = Math.min(interval.toMillis(), LOOK_PERIOD.toMillis());
             scheduler.scheduleWithFixedDelay(this::scheduledTick, periodMs, periodMs, TimeUnit.MILLISECONDS);
         }
     }
@@ -101,10 +113,18 @@ public final class NativeHeapTrimmer implements AutoCloseable
     }
 
     /**
-     * As {@link #start(EngineConfig, LongSupplier)}; an interval of 0 starts no thread: the caller drives
-     * {@link #tick} (tests).
+     * As {@link #start(EngineConfig, LongSupplier)}, with the interval given (tests use short ones).
      */
     static NativeHeapTrimmer start(final Duration interval, final LongSupplier activity)
+    {
+        return start(interval, activity, true);
+    }
+
+    /**
+     * As {@link #start(Duration, LongSupplier)}; {@code scheduled} false starts no thread: the caller drives
+     * {@link #tick} with its own clock (tests).
+     */
+    static NativeHeapTrimmer start(final Duration interval, final LongSupplier activity, final boolean scheduled)
     {
         try
         {
@@ -114,10 +134,10 @@ public final class NativeHeapTrimmer implements AutoCloseable
             {
                 if (OPERATION.equals(op.getName()))
                 {
-                    final NativeHeapTrimmer trimmer = new NativeHeapTrimmer(server, name, op.getSignature().length > 0, interval, activity);
+                    final NativeHeapTrimmer trimmer = new NativeHeapTrimmer(server, name, op.getSignature().length > 0, interval, activity, scheduled);
                     LOG.info("native heap trimmed after {} ms without reads, and every {} ms under reads "
                         + "(System.trim_native_heap; {}=0 turns it off)", interval.toMillis(),
-                        interval.toMillis() * BUSY_TICKS_PER_TRIM, EngineConfig.NATIVE_TRIM_INTERVAL);
+                        interval.toMillis() * BUSY_INTERVALS_PER_TRIM, EngineConfig.NATIVE_TRIM_INTERVAL);
                     return trimmer;
                 }
             }
@@ -152,31 +172,37 @@ public final class NativeHeapTrimmer implements AutoCloseable
     }
 
     /**
-     * Trimming thread (or a test's thread when it drives the trimmer): one look at the activity count; trims when the
-     * last interval was idle after activity, or after {@value #BUSY_TICKS_PER_TRIM} busy intervals.
+     * Trimming thread (or a test's thread when it drives the trimmer): one look at the activity count at
+     * {@code nowNanos} ({@link System#nanoTime} or a test's clock); trims when the count has not moved for an interval
+     * and moved since the last trim, or when {@value #BUSY_INTERVALS_PER_TRIM} intervals passed since the last trim.
      *
-     * @return true if this tick trimmed.
+     * @return true if this look trimmed.
      * @throws JMException if the trim failed.
      */
-    boolean tick() throws JMException
+    boolean tick(final long nowNanos) throws JMException
     {
-        final long now = activity.getAsLong();
-        final boolean idle = now == activityAtLastTick;
-        activityAtLastTick = now;
-        if (idle)
+        final long count = activity.getAsLong();
+        final boolean moved = count != lastActivity;
+        if (moved)
         {
-            busyTicks = 0;
-            if (now == activityAtLastTrim)
+            if (!movedAtLastLook)
             {
-                return false; // still idle since the last trim: nothing new to hand back
+                busySinceNanos = nowNanos;
             }
+            lastActivity = count;
+            lastChangeNanos = nowNanos;
         }
-        else if (++busyTicks < BUSY_TICKS_PER_TRIM)
+        movedAtLastLook = moved;
+        final boolean idle = nowNanos - lastChangeNanos >= idleNanos;
+        final boolean due = idle
+            ? count != activityAtLastTrim
+            : nowNanos - Math.max(lastTrimNanos, busySinceNanos) >= BUSY_INTERVALS_PER_TRIM * idleNanos;
+        if (!due)
         {
             return false;
         }
-        busyTicks = 0;
-        activityAtLastTrim = now;
+        activityAtLastTrim = count;
+        lastTrimNanos = nowNanos;
         final String answer = trimNow();
         if (answer.contains(NOT_AVAILABLE))
         {
@@ -190,7 +216,7 @@ public final class NativeHeapTrimmer implements AutoCloseable
     {
         try
         {
-            tick();
+            tick(System.nanoTime());
         }
         catch (final UnsupportedOperationException ex)
         {

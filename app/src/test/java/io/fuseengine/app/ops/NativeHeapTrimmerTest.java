@@ -12,10 +12,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class NativeHeapTrimmerTest
 {
-    /** Interval 0: no thread of its own, the test drives {@link NativeHeapTrimmer#tick}. */
+    private static final long SECOND = Duration.ofSeconds(1).toNanos();
+
+    /** Idle interval 5 s, no thread of its own: the test drives {@link NativeHeapTrimmer#tick} with its own clock. */
     private static NativeHeapTrimmer driven(final AtomicLong reads)
     {
-        final NativeHeapTrimmer trimmer = NativeHeapTrimmer.start(Duration.ZERO, reads::get);
+        final NativeHeapTrimmer trimmer = NativeHeapTrimmer.start(Duration.ofSeconds(5), reads::get, false);
         assertThat(trimmer).as("JDK 17.0.9+ on glibc has System.trim_native_heap").isNotNull();
         return trimmer;
     }
@@ -37,16 +39,19 @@ class NativeHeapTrimmerTest
         final AtomicLong reads = new AtomicLong();
         try (NativeHeapTrimmer trimmer = driven(reads))
         {
-            assertThat(trimmer.tick()).as("idle since start, never trimmed").isTrue();
-            assertThat(trimmer.tick()).as("still idle: nothing new to hand back").isFalse();
-            assertThat(trimmer.tick()).isFalse();
+            long now = System.nanoTime();
+            assertThat(trimmer.tick(now += 4 * SECOND)).as("idle for 4 s of 5").isFalse();
+            assertThat(trimmer.tick(now += SECOND)).as("idle since start for 5 s, never trimmed").isTrue();
+            assertThat(trimmer.tick(now += SECOND)).as("still idle: nothing new to hand back").isFalse();
+            assertThat(trimmer.tick(now += 60 * SECOND)).isFalse();
 
             reads.addAndGet(100);
-            assertThat(trimmer.tick()).as("reads during the interval").isFalse();
+            assertThat(trimmer.tick(now += SECOND)).as("reads in the last second").isFalse();
             reads.addAndGet(100);
-            assertThat(trimmer.tick()).isFalse();
-            assertThat(trimmer.tick()).as("first idle interval after reads").isTrue();
-            assertThat(trimmer.tick()).isFalse();
+            assertThat(trimmer.tick(now += SECOND)).isFalse();
+            assertThat(trimmer.tick(now += 4 * SECOND)).as("4 s without reads").isFalse();
+            assertThat(trimmer.tick(now += SECOND)).as("5 s without reads after reads").isTrue();
+            assertThat(trimmer.tick(now += SECOND)).isFalse();
             assertThat(trimmer.trims()).isEqualTo(2);
         }
     }
@@ -57,19 +62,20 @@ class NativeHeapTrimmerTest
         final AtomicLong reads = new AtomicLong();
         try (NativeHeapTrimmer trimmer = driven(reads))
         {
-            int trimmedAt = 0;
-            for (int tick = 1; tick <= 2 * NativeHeapTrimmer.BUSY_TICKS_PER_TRIM; tick++)
+            final long start = System.nanoTime();
+            final long every = NativeHeapTrimmer.BUSY_INTERVALS_PER_TRIM * 5L;
+            long trimmedAt = 1; // reads seen from the first look on
+            for (long second = 1; second <= 2 * every + 1; second++)
             {
                 reads.incrementAndGet();
-                if (trimmer.tick())
+                if (trimmer.tick(start + second * SECOND))
                 {
-                    assertThat(trimmedAt).as("one trim per %d busy intervals", NativeHeapTrimmer.BUSY_TICKS_PER_TRIM)
-                        .isEqualTo(tick - NativeHeapTrimmer.BUSY_TICKS_PER_TRIM);
-                    trimmedAt = tick;
+                    assertThat(second - trimmedAt).as("one trim per %d s of reads", every).isEqualTo(every);
+                    trimmedAt = second;
                 }
             }
             assertThat(trimmer.trims()).isEqualTo(2);
-            assertThat(trimmedAt).isEqualTo(2 * NativeHeapTrimmer.BUSY_TICKS_PER_TRIM);
+            assertThat(trimmedAt).isEqualTo(2 * every + 1);
         }
     }
 
@@ -84,7 +90,7 @@ class NativeHeapTrimmerTest
             final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (trimmer.trims() < 3 && System.nanoTime() < deadline)
             {
-                reads.incrementAndGet(); // busy every interval: only the every-12-intervals trims happen
+                reads.incrementAndGet(); // never idle: only the every-12-intervals trims happen
                 Thread.onSpinWait();
             }
             assertThat(trimmer.trims()).isGreaterThanOrEqualTo(3);
