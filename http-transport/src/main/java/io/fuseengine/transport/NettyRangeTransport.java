@@ -7,6 +7,7 @@ import io.fuseengine.core.read.RangeTransport;
 import io.fuseengine.core.read.ReadCompletion;
 import io.fuseengine.core.read.StreamTarget;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -80,8 +81,14 @@ public final class NettyRangeTransport implements RangeTransport
     private static final long FIRST_BACKOFF_NS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NS = TimeUnit.SECONDS.toNanos(1);
     private static final int MAX_ERRNO = 134;
-    /** Body chunks up to 64 KiB (rqbit pushes ≤ 64 KiB pieces): fewer write brackets per read. */
-    private static final HttpDecoderConfig DECODER_CONFIG = new HttpDecoderConfig().setMaxChunkSize(64 * 1024);
+    /**
+     * Largest socket read (Netty's adaptive receive buffer grows to it while reads fill it) and largest body chunk
+     * the HTTP decoder hands on (a slice of that read, no copy): 1 MiB rather than Netty's 64 KiB cut the response
+     * thread's CPU by about a quarter on cold sequential reads (fewer read calls, fewer chunks to copy out) and was
+     * faster in each of three interleaved rounds (perf-reports/ab/ab-recv.log).
+     */
+    static final int MAX_RECEIVE_BYTES = 1024 * 1024;
+    private static final HttpDecoderConfig DECODER_CONFIG = new HttpDecoderConfig().setMaxChunkSize(MAX_RECEIVE_BYTES);
 
     private final TransportOptions options;
     private final boolean directBodyReads;
@@ -175,6 +182,7 @@ public final class NettyRangeTransport implements RangeTransport
             .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
             .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(64, 2048, MAX_RECEIVE_BYTES))
             .handler(new ChannelInitializer<SocketChannel>()
             {
                 @Override
