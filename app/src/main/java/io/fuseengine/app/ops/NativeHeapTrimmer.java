@@ -23,9 +23,10 @@ import java.util.function.LongSupplier;
  * When: once a second the trimmer looks at an activity count (the engine's FUSE reads). It trims once the count has
  * not moved for {@link EngineConfig#nativeTrimInterval()} and has moved since its last trim (or it has not trimmed
  * yet), so an idle mount is trimmed once, not over and over; and while reads never stop it still trims every
- * {@value #BUSY_INTERVALS_PER_TRIM} intervals. Why not simply every interval: a trim hands back pages the readers
- * fault straight back in, and trimming every 5 s under 16 cold sequential readers cost about 10 % of their throughput
- * (perf-reports/ab/ab-trim2.log, ab-trim3.log), while every 30 s left the 1000-open-files RSS over its target
+ * {@value #BUSY_INTERVALS_PER_TRIM} intervals. Why not simply every interval: a trim while readers run hands back pages
+ * they fault straight back in, work for nothing; an earlier A/B suggested trims every 5 s cost about a tenth of cold
+ * throughput, a rerun did not reproduce it (1.03x, within noise: perf-reports/ab/ab-periodic-vs-idle.log), so the
+ * case rests on doing no needless work, while a plain period of 30 s left the 1000-open-files RSS over its target
  * (perf-reports/scale/20261204T224640Z).
  * <p>
  * Why: glibc keeps what the JVM frees (the JIT compilers' arenas above all, and libfuse's per-read buffers) in its
