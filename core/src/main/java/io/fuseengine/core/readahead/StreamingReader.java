@@ -706,10 +706,14 @@ public final class StreamingReader implements AutoCloseable
     }
 
     /**
-     * Cancels {@code s}'s queued and running read-ahead that no reader needs.
+     * Cancels {@code s}'s queued and running read-ahead that no reader needs: first every queued one leaves the queue
+     * and every running one is marked, then the running ones' requests are cancelled. In that order because a
+     * cancelled request frees its fetcher at once: cancelled first, it would take the stream's next queued chunk
+     * and send that doomed request to rqbit before this method got to it (a test saw it).
      */
     private void cancelReadAhead(final OpenStream s)
     {
+        boolean anyRunning = false;
         for (final ChunkFetch f : fetches)
         {
             if (f.owner != s)
@@ -717,7 +721,6 @@ public final class StreamingReader implements AutoCloseable
                 continue;
             }
             boolean wasQueued = false;
-            long ticket = -1;
             synchronized (f)
             {
                 if (f.owner != s || f.needed || f.cancelRequested || f.waiters > 0)
@@ -732,7 +735,7 @@ public final class StreamingReader implements AutoCloseable
                 }
                 else if (f.state == ChunkFetch.RUNNING)
                 {
-                    ticket = f.ticket;
+                    anyRunning = true;
                 }
                 else
                 {
@@ -746,7 +749,27 @@ public final class StreamingReader implements AutoCloseable
             {
                 complete(f, Errno.ECANCELED);
             }
-            else if (ticket >= 0)
+        }
+        if (!anyRunning)
+        {
+            return;
+        }
+        for (final ChunkFetch f : fetches)
+        {
+            if (f.owner != s)
+            {
+                continue;
+            }
+            final long ticket;
+            synchronized (f)
+            {
+                if (f.owner != s || !f.cancelRequested || f.state != ChunkFetch.RUNNING)
+                {
+                    continue;
+                }
+                ticket = f.ticket;
+            }
+            if (ticket >= 0)
             {
                 pipeline.cancel(ticket, Errno.ECANCELED);
             }

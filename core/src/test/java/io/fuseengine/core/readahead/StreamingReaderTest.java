@@ -183,6 +183,9 @@ class StreamingReaderTest
             assertThat(s.windowChunks()).as("window closed by the seek").isZero();
             assertThat(rig.reader.cancellations()).isEqualTo(2);
             assertThat(rig.reader.readAheadWasted()).isEqualTo(2);
+            // The fetcher may have published chunk 2's request before recording its ticket; then the seek only marks
+            // the fetch and the fetcher cancels it right after. Wait for that before the backend answers (seen once).
+            rig.awaitFailedFetches(1);
             gate.release.countDown();
             gate.awaitFinished(1);
             assertThat(rig.transport.refusedWrites.get()).as("the backend's late bytes were refused").isEqualTo(1);
