@@ -38,7 +38,8 @@ import java.util.function.LongSupplier;
  * {@code malloc_trim}: the command then answers that it is not available, and the trimmer stops after one INFO line).
  * <p>
  * Threads: {@link #start} and {@link #close} on the owner's thread; {@link #tick} and its trims on the daemon thread
- * {@code fe-native-trim} only; {@link #trimNow} and {@link #trims} on any thread.
+ * {@code fe-native-trim} only (on the test's thread when started unscheduled); {@link #trimNow} and {@link #trims} on
+ * any thread.
  */
 public final class NativeHeapTrimmer implements AutoCloseable
 {
@@ -61,9 +62,11 @@ public final class NativeHeapTrimmer implements AutoCloseable
     private final AtomicLong trims = new AtomicLong();
     private final ScheduledExecutorService scheduler;
     private final long idleNanos;
-    /** Confined to the trimming thread ({@link #tick}) once started: the last count seen, when it last moved, when it
-     * first moved after a look that saw it still, whether the last look saw it move, the count at the last trim and when that trim was (the start until the
-     * first). */
+    /*
+     * Confined to the thread that calls tick once started (set before the first look is scheduled): the last count
+     * seen, when it last moved, when it first moved after a look that saw it still, whether the last look saw it
+     * move, the count at the last trim and when that trim was (the start until the first).
+     */
     private long lastActivity;
     private long lastChangeNanos;
     private long busySinceNanos;
@@ -97,7 +100,7 @@ public final class NativeHeapTrimmer implements AutoCloseable
     }
 
     /**
-     * Owner thread: starts looking at {@code activity} every {@link EngineConfig#nativeTrimInterval()}.
+     * Owner thread: starts looking at {@code activity} once a second (see the class comment for when it trims).
      *
      * @param activity any count that grows with the work that uses the C heap (the engine's FUSE reads); read on the
      *                 trimming thread.
@@ -135,7 +138,8 @@ public final class NativeHeapTrimmer implements AutoCloseable
             {
                 if (OPERATION.equals(op.getName()))
                 {
-                    final NativeHeapTrimmer trimmer = new NativeHeapTrimmer(server, name, op.getSignature().length > 0, interval, activity, scheduled);
+                    final NativeHeapTrimmer trimmer = new NativeHeapTrimmer(
+                        server, name, op.getSignature().length > 0, interval, activity, scheduled);
                     LOG.info("native heap trimmed after {} ms without reads, and every {} ms under reads "
                         + "(System.trim_native_heap; {}=0 turns it off)", interval.toMillis(),
                         interval.toMillis() * BUSY_INTERVALS_PER_TRIM, EngineConfig.NATIVE_TRIM_INTERVAL);
