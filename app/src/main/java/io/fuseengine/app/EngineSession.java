@@ -66,8 +66,8 @@ final class EngineSession
             Signal.handle(new Signal("TERM"), oldTerm);
             throw ex;
         }
-        final MetricsEndpoint metrics = MetricsEndpoint.start(config, engine, transport);
         final NativeHeapTrimmer trimmer = NativeHeapTrimmer.start(config, engine.fileSystem()::reads);
+        final MetricsEndpoint metrics = MetricsEndpoint.start(config, engine, transport, trimmer);
         System.err.println("fuse-engine: mounted " + engine.mountPoint() + " (rqbit " + config.rqbitUrl()
             + (metrics == null ? "" : "; metrics " + metrics.url()) + "); Ctrl-C to unmount");
         try

@@ -176,6 +176,11 @@ final class StatusCommand implements Callable<Integer>
             : String.format(Locale.ROOT, "%.1f ms", p99.getAsDouble() * 1000));
         b.append(String.format(Locale.ROOT, "; reads %s, errors %s, timeouts %s", fmt(m.sum("fuse_engine_reads_total")),
             fmt(m.sum("fuse_engine_read_errors_total")), fmt(m.sum("fuse_engine_read_timeouts_total"))));
+        final OptionalDouble rss = m.sum("fuse_engine_process_resident_memory_bytes");
+        if (rss.isPresent() && rss.getAsDouble() > 0)
+        {
+            b.append(String.format(Locale.ROOT, "; resident memory %.0f MiB", rss.getAsDouble() / (1 << 20)));
+        }
         return b.toString();
     }
 

@@ -11,6 +11,7 @@ import io.fuseengine.transport.NettyRangeTransport;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -60,6 +61,11 @@ public final class EngineMetrics implements AutoCloseable
     public static final List<String> PIECE_NAMES = List.of(
         "fuse_engine_piece_reads_total", "fuse_engine_paused_read_failures_total", "fuse_engine_haves_fetches_total",
         "fuse_engine_haves_failures_total", "fuse_engine_piece_polls_total");
+
+    /** Names exported by {@link #bindProcess} (the trims counter only with a trimmer). */
+    public static final List<String> PROCESS_NAMES = List.of(
+        "fuse_engine_process_resident_memory_bytes", "fuse_engine_native_heap_trims_total", "jvm_memory_used_bytes",
+        "jvm_buffer_memory_used_bytes");
 
     /** errnos the transport's error counter is broken down by (the ones it can produce). */
     static final int[] TRANSPORT_ERRNOS = {
@@ -225,6 +231,26 @@ public final class EngineMetrics implements AutoCloseable
             + "could be reserved (0 while the budget has evictable room)", reader, StreamingReader::stagedFetches);
         counter("fuse.engine.readahead.throttled", "Times read-ahead stopped at a chunk rqbit does not have yet", reader,
             StreamingReader::throttledReadAhead);
+        return this;
+    }
+
+    /**
+     * The process's memory: resident bytes (VmRSS, the figure the memory targets are about), the JVM's heap,
+     * non-heap and buffer pools (direct buffers: Netty's and the pooled read buffers), and the C-heap trims.
+     *
+     * @param trimmer the running trimmer, or null when trimming is off.
+     */
+    public EngineMetrics bindProcess(final NativeHeapTrimmer trimmer)
+    {
+        gauge("fuse.engine.process.resident.memory.bytes", "Resident memory of the engine's process (VmRSS)", this,
+            m -> ProcessMemory.residentBytes());
+        new JvmMemoryMetrics().bindTo(registry);
+        if (trimmer != null)
+        {
+            bound.add(trimmer);
+            counter("fuse.engine.native.heap.trims", "Times free C-heap memory was handed back to the OS", trimmer,
+                NativeHeapTrimmer::trims);
+        }
         return this;
     }
 

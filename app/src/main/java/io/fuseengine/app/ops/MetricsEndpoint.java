@@ -34,8 +34,8 @@ public final class MetricsEndpoint implements AutoCloseable
     /**
      * @return the running endpoint, or null if {@code metrics-addr} is off or cannot be bound.
      */
-    public static MetricsEndpoint start(
-        final EngineConfig config, final MountedEngine engine, final NettyRangeTransport transport)
+    public static MetricsEndpoint start(final EngineConfig config, final MountedEngine engine,
+        final NettyRangeTransport transport, final NativeHeapTrimmer trimmer)
     {
         final InetSocketAddress address = config.metricsAddress();
         if (address == null)
@@ -45,7 +45,8 @@ public final class MetricsEndpoint implements AutoCloseable
         }
         final EngineMetrics metrics = new EngineMetrics()
             .bindPipeline(engine.pipeline())
-            .bindCatalog(engine.catalog());
+            .bindCatalog(engine.catalog())
+            .bindProcess(trimmer);
         if (transport != null)
         {
             metrics.bindTransport(transport);
