@@ -242,8 +242,12 @@ public final class EngineMetrics implements AutoCloseable
      */
     public EngineMetrics bindProcess(final NativeHeapTrimmer trimmer)
     {
-        gauge("fuse.engine.process.resident.memory.bytes", "Resident memory of the engine's process (VmRSS)", this,
-            m -> ProcessMemory.residentBytes());
+        gauge("fuse.engine.process.resident.memory.bytes", "Resident memory of the engine's process (VmRSS; NaN "
+            + "without /proc)", this, m ->
+            {
+                final long rss = ProcessMemory.residentBytes();
+                return rss < 0 ? Double.NaN : rss;
+            });
         new JvmMemoryMetrics().bindTo(registry);
         if (trimmer != null)
         {
