@@ -48,7 +48,8 @@ import static io.fuseengine.core.cache.ChunkLayout.*;
  * </ul>
  * Readers never observe a partial or foreign chunk: an entry is inserted and removed under its segment's write
  * lock, read under its read lock, and its header (identity, length) is verified on every read. A reserved entry
- * carries {@link ChunkLayout#FILLING_MAGIC} until {@link #commit} rewrites its header under the segment's write lock.
+ * carries {@link ChunkLayout#FILLING_MAGIC} until {@link #commit} publishes it by a release store of the entry magic
+ * (under the segment's update lock, so readers of other chunks are not held off).
  */
 public final class ChunkCache implements AutoCloseable
 {
@@ -334,7 +335,9 @@ public final class ChunkCache implements AutoCloseable
             }
             final UnsafeBuffer view = cursors.valueView(cursor);
             view.wrap(value.bytes().addressForRead(value.offset()), (int)size);
-            if (view.getInt(ENTRY_MAGIC_OFFSET) == FILLING_MAGIC)
+            // acquire: pairs with commit's release of the magic, which publishes a reserved entry under the update
+            // lock only (readers are not locked out meanwhile)
+            if (view.getIntAcquire(ENTRY_MAGIC_OFFSET) == FILLING_MAGIC)
             {
                 return false; // reserved: its fetch is still writing it
             }
@@ -682,11 +685,16 @@ public final class ChunkCache implements AutoCloseable
             writerKey.writeLong(0, reservation.key);
             try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
             {
+                // The update lock keeps the entry where it is and other writers out, but lets readers in: publishing
+                // needs no write lock (which would wait for every reader of the segment to leave and hold new ones
+                // off meanwhile; with one segment, every reader of the cache). Every header field except the CRC
+                // and the magic already holds its final value (reserve wrote them); the magic goes last, with
+                // release semantics, and a reader that acquires it sees the CRC and the payload (written by the
+                // fetch, which happened before this call) as well. Before it, readers see FILLING_MAGIC and miss.
                 c.updateLock().lock();
-                c.writeLock().lock();
                 writerView.wrap(reservedEntryAddress(c, reservation), HEADER_LENGTH);
-                ChunkBuffer.writeHeader(
-                    writerView, ENTRY_MAGIC, reservation.file, reservation.chunkIndex, reservation.length, payloadCrc);
+                writerView.putInt(PAYLOAD_CRC_OFFSET, payloadCrc);
+                writerView.putIntRelease(ENTRY_MAGIC_OFFSET, ENTRY_MAGIC);
             }
             index.unpin(reservation.slot);
             index.markReferenced(reservation.key);

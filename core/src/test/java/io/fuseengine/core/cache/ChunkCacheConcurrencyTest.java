@@ -25,6 +25,8 @@ class ChunkCacheConcurrencyTest
     private static final int CHUNKS_PER_FILE = 8;
     private static final int READERS = 4;
     private static final int PUTS = 2000;
+    /** Fewer than {@link #PUTS}: each fetch yields the CPU four times to the spinning readers (2 cores in CI). */
+    private static final int FETCHES = 500;
 
     /** One reader: random ranges (up to 2.5 chunks, so many span chunks), every hit compared byte for byte. */
     private static long[] readUntilStopped(
@@ -120,6 +122,101 @@ class ChunkCacheConcurrencyTest
             assertThat(cache.evictions()).isPositive();
             assertThat(hits).as("readers hit while evictions happened").isPositive();
             assertThat(cache.hits()).isEqualTo(hits);
+            assertThat(cache.mapSize()).isEqualTo(cache.residentChunks());
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Readers race fetches that write reserved entries and publish them ({@link ChunkCache#commit}: a release store of
+     * the entry's magic under the segment's update lock, readers not locked out) or drop them ({@link
+     * ChunkCache#abort}). Each reserved payload is first filled with poison and then written in slices with yields in
+     * between, so a reader that could see a reserved entry, or a committed one without all of its bytes, would read
+     * poison and fail the byte-for-byte comparison.
+     */
+    @Test
+    void readersNeverSeeAReservedChunkBeforeItsCommitPublishesEveryByte() throws Exception
+    {
+        final List<CacheFileIdentity> files = new ArrayList<>();
+        final List<byte[]> contents = new ArrayList<>();
+        for (int f = 0; f < FILES; f++)
+        {
+            final CacheFileIdentity file = TestChunks.file(400 + f, (long)CHUNKS_PER_FILE * CHUNK - 777 * (f + 1));
+            files.add(file);
+            contents.add(content(file));
+        }
+        final ExecutorService pool = Executors.newFixedThreadPool(READERS + 1);
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.builder().chunkSize(CHUNK).budgetBytes(BUDGET).build()))
+        {
+            final CountDownLatch start = new CountDownLatch(1);
+            final AtomicBoolean stop = new AtomicBoolean();
+            final List<Future<long[]>> readers = new ArrayList<>();
+            for (int r = 0; r < READERS; r++)
+            {
+                final long seed = 1000 + r;
+                readers.add(pool.submit(() -> readUntilStopped(cache, files, contents, start, stop, seed)));
+            }
+            final Future<int[]> fetcher = pool.submit(() ->
+            {
+                final SplittableRandom random = new SplittableRandom(7);
+                final ChunkReservation reservation = new ChunkReservation();
+                int committed = 0;
+                int aborted = 0;
+                start.await();
+                try
+                {
+                    for (int i = 0; i < FETCHES; i++)
+                    {
+                        final int f = random.nextBoolean() ? 0 : random.nextInt(FILES);
+                        final CacheFileIdentity file = files.get(f);
+                        final long chunk = random.nextInt(CHUNKS_PER_FILE);
+                        final int length = (int)cache.expectedChunkLength(file, chunk);
+                        if (cache.reserve(file, chunk, length, reservation) != ChunkCache.RESERVED)
+                        {
+                            continue; // already resident (or no room: every entry of the segment pinned)
+                        }
+                        final UnsafeBuffer payload = new UnsafeBuffer(reservation.payloadAddress(), length);
+                        payload.setMemory(0, length, (byte)0x5A);
+                        final int slice = Math.max(1, length / 4);
+                        for (int at = 0; at < length; at += slice)
+                        {
+                            final int n = Math.min(slice, length - at);
+                            payload.putBytes(at, contents.get(f), (int)(chunk * CHUNK) + at, n);
+                            Thread.yield();
+                        }
+                        if (i % 5 == 4)
+                        {
+                            cache.abort(reservation);
+                            aborted++;
+                        }
+                        else
+                        {
+                            assertThat(cache.commit(reservation)).isTrue();
+                            committed++;
+                        }
+                    }
+                }
+                finally
+                {
+                    stop.set(true);
+                }
+                return new int[] {committed, aborted};
+            });
+            start.countDown();
+
+            final int[] outcome = fetcher.get(60, TimeUnit.SECONDS);
+            long hits = 0;
+            for (final Future<long[]> reader : readers)
+            {
+                hits += reader.get(10, TimeUnit.SECONDS)[0];
+            }
+            assertThat(outcome[0]).as("commits").isPositive();
+            assertThat(outcome[1]).as("aborts").isPositive();
+            assertThat(cache.evictions()).as("the fetches evicted under pressure").isPositive();
+            assertThat(hits).as("readers hit committed chunks while fetches ran").isPositive();
             assertThat(cache.mapSize()).isEqualTo(cache.residentChunks());
         }
         finally
