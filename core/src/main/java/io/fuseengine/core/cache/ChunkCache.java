@@ -49,7 +49,7 @@ import static io.fuseengine.core.cache.ChunkLayout.*;
  * Readers never observe a partial or foreign chunk: an entry is inserted and removed under its segment's write
  * lock, read under its read lock, and its header (identity, length) is verified on every read. A reserved entry
  * carries {@link ChunkLayout#FILLING_MAGIC} until {@link #commit} publishes it by a release store of the entry magic
- * (under the segment's update lock, so readers of other chunks are not held off).
+ * (under the segment's update lock, which readers share, so a commit never holds readers off).
  */
 public final class ChunkCache implements AutoCloseable
 {
