@@ -66,29 +66,49 @@ class ChunkCacheConcurrencyTest
         return new long[] {hits, misses};
     }
 
-    @Test
-    void readersSeeOnlyExactBytesWhileAWriterEvictsUnderPressure() throws Exception
+    /** {@link #FILES} files of ids {@code firstId}.., the last chunk of each short by {@code shortStep} × (index + 1). */
+    private static List<CacheFileIdentity> shortTailedFiles(final int firstId, final int shortStep, final List<byte[]> contents)
     {
         final List<CacheFileIdentity> files = new ArrayList<>();
-        final List<byte[]> contents = new ArrayList<>();
         for (int f = 0; f < FILES; f++)
         {
-            // the last chunk of every file is short
-            final CacheFileIdentity file = TestChunks.file(300 + f, (long)CHUNKS_PER_FILE * CHUNK - 1000 * (f + 1));
+            final CacheFileIdentity file = TestChunks.file(firstId + f, (long)CHUNKS_PER_FILE * CHUNK - (long)shortStep * (f + 1));
             files.add(file);
             contents.add(content(file));
         }
+        return files;
+    }
+
+    /** Starts {@link #READERS} readers ({@link #readUntilStopped}) with seeds {@code firstSeed}.., waiting on {@code start}. */
+    private static List<Future<long[]>> startReaders(
+        final ExecutorService pool,
+        final ChunkCache cache,
+        final List<CacheFileIdentity> files,
+        final List<byte[]> contents,
+        final CountDownLatch start,
+        final AtomicBoolean stop,
+        final long firstSeed)
+    {
+        final List<Future<long[]>> readers = new ArrayList<>();
+        for (int r = 0; r < READERS; r++)
+        {
+            final long seed = firstSeed + r;
+            readers.add(pool.submit(() -> readUntilStopped(cache, files, contents, start, stop, seed)));
+        }
+        return readers;
+    }
+
+    @Test
+    void readersSeeOnlyExactBytesWhileAWriterEvictsUnderPressure() throws Exception
+    {
+        final List<byte[]> contents = new ArrayList<>();
+        final List<CacheFileIdentity> files = shortTailedFiles(300, 1000, contents); // the last chunk of every file is short
         final ExecutorService pool = Executors.newFixedThreadPool(READERS + 1);
         try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.builder().chunkSize(CHUNK).budgetBytes(BUDGET).build()))
         {
             final CountDownLatch start = new CountDownLatch(1);
             final AtomicBoolean stop = new AtomicBoolean();
-            final List<Future<long[]>> readers = new ArrayList<>();
-            for (int r = 0; r < READERS; r++)
-            {
-                final long seed = r;
-                readers.add(pool.submit(() -> readUntilStopped(cache, files, contents, start, stop, seed)));
-            }
+            final List<Future<long[]>> readers = startReaders(pool, cache, files, contents, start, stop, 0);
             final Future<Long> writer = pool.submit(() ->
             {
                 final SplittableRandom random = new SplittableRandom(99);
@@ -140,25 +160,14 @@ class ChunkCacheConcurrencyTest
     @Test
     void readersNeverSeeAReservedChunkBeforeItsCommitPublishesEveryByte() throws Exception
     {
-        final List<CacheFileIdentity> files = new ArrayList<>();
         final List<byte[]> contents = new ArrayList<>();
-        for (int f = 0; f < FILES; f++)
-        {
-            final CacheFileIdentity file = TestChunks.file(400 + f, (long)CHUNKS_PER_FILE * CHUNK - 777 * (f + 1));
-            files.add(file);
-            contents.add(content(file));
-        }
+        final List<CacheFileIdentity> files = shortTailedFiles(400, 777, contents);
         final ExecutorService pool = Executors.newFixedThreadPool(READERS + 1);
         try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.builder().chunkSize(CHUNK).budgetBytes(BUDGET).build()))
         {
             final CountDownLatch start = new CountDownLatch(1);
             final AtomicBoolean stop = new AtomicBoolean();
-            final List<Future<long[]>> readers = new ArrayList<>();
-            for (int r = 0; r < READERS; r++)
-            {
-                final long seed = 1000 + r;
-                readers.add(pool.submit(() -> readUntilStopped(cache, files, contents, start, stop, seed)));
-            }
+            final List<Future<long[]>> readers = startReaders(pool, cache, files, contents, start, stop, 1000);
             final Future<int[]> fetcher = pool.submit(() ->
             {
                 final SplittableRandom random = new SplittableRandom(7);
