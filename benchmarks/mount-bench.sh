@@ -46,6 +46,8 @@ TTFB_FILES="${TTFB_FILES:-50}"            # first-byte latency over the first N 
 SCAN_CHUNK="${SCAN_CHUNK:-65536}"
 BACKEND_CACHE="${BACKEND_CACHE:-warm}"    # warm: backend's files re-read into the page cache after drop_caches; cold: not
 READ_AHEAD_KB="${READ_AHEAD_KB:-}"        # if set, written to every FUSE mount's bdi read_ahead_kb (all systems alike)
+ENGINE_READ_AHEAD_KB="${ENGINE_READ_AHEAD_KB:-}" # if set: fuse-engine-* get --raise-read-ahead-kb N and memoryfs-lean
+                                          # raises its own the same way (the engine's mechanism, applied by itself)
 WORK_BASE="${WORK_BASE:-/var/tmp/fe-mount-bench}"
 OUT_BASE="${OUT_BASE:-$REPO/perf-reports/mount}"
 SIM_PORT="${SIM_PORT:-3931}"
@@ -112,7 +114,7 @@ missing=()
 for c in "${need[@]}"; do command -v "$c" >/dev/null || missing+=("$c"); done
 [ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (apt-get install nginx-light rclone httpfs2 bindfs fio gnuplot-nox)"
 [ -f "$BENCH_JAR" ] || die "no $BENCH_JAR: mvn -B -Dfe.target=target-mb -pl app,benchmarks -am package -DskipTests"
-{ has fuse-engine-sim || has fuse-engine-nginx; } && { [ -f "$FE_JAR" ] || die "no $FE_JAR"; }
+{ has fuse-engine-sim || has fuse-engine-128k-sim || has fuse-engine-nginx; } && { [ -f "$FE_JAR" ] || die "no $FE_JAR"; }
 for p in "$SIM_PORT" "$SIM_STATS_PORT" "$NGINX_PORT"; do
     ss -ltnH "sport = :$p" 2>/dev/null | grep -q . && die "port $p is in use (set SIM_PORT/SIM_STATS_PORT/NGINX_PORT)"
 done
@@ -175,7 +177,7 @@ wait_http() { # url seconds [pid that must stay alive]
     return 1
 }
 need_sim=0; need_nginx=0
-{ has curl-sim || has fuse-engine-sim; } && need_sim=1
+{ has curl-sim || has fuse-engine-sim || has fuse-engine-128k-sim; } && need_sim=1
 { has curl-nginx || has fuse-engine-nginx || has rclone || has httpfs2; } && need_nginx=1
 [ $need_nginx = 1 ] && need_sim=1   # nginx mirrors the sim's JSON
 
@@ -259,7 +261,7 @@ warm_backend() { # sys [--head BYTES] files...: read the backend's data files (o
 }
 backend_bytes() {
     case "$1" in
-        fuse-engine-sim|curl-sim) curl -s --max-time 5 "http://127.0.0.1:$SIM_STATS_PORT/" | awk '{print $1}' ;;
+        fuse-engine-sim|fuse-engine-128k-sim|curl-sim) curl -s --max-time 5 "http://127.0.0.1:$SIM_STATS_PORT/" | awk '{print $1}' ;;
         fuse-engine-nginx|rclone|httpfs2|curl-nginx)
             awk '$1 ~ /\/stream\// || ($1 ~ /^\/files\// && $1 !~ /\/$/) {s += $3} END {printf "%.0f\n", s}' "$NGINX_LOG" ;;
         *) echo "-" ;;
@@ -267,7 +269,7 @@ backend_bytes() {
 }
 backend_pids() { # sys -> the backend's pids, comma-separated (nginx: its workers, read now); empty if none
     case "$1" in
-        fuse-engine-sim|curl-sim) echo "$SIM_PID" ;;
+        fuse-engine-sim|fuse-engine-128k-sim|curl-sim) echo "$SIM_PID" ;;
         fuse-engine-nginx|rclone|httpfs2|curl-nginx) [ -n "$NGINX_PID" ] && pgrep -P "$NGINX_PID" | paste -sd, ;;
     esac
 }
@@ -288,14 +290,19 @@ mount_sys() { # sys workload -> sets ROOT, FS_PID, FS_MNT; returns non-zero on f
             "$JAVA" -XX:+UseZGC $JVM_FLAGS -cp "$BENCH_JAR" io.fuseengine.bench.mount.MemoryFs "$m" "$SPEC" >>"$mlog" 2>&1 & ;;
         memoryfs-lean)
             # shellcheck disable=SC2086
-            "$JAVA" -XX:+UseZGC $JVM_FLAGS -cp "$BENCH_JAR" io.fuseengine.bench.mount.MemoryFs "$m" "$SPEC" lean >>"$mlog" 2>&1 & ;;
+            "$JAVA" -XX:+UseZGC $JVM_FLAGS ${ENGINE_READ_AHEAD_KB:+-Dmemoryfs.readAheadKb=$ENGINE_READ_AHEAD_KB} \
+                -cp "$BENCH_JAR" io.fuseengine.bench.mount.MemoryFs "$m" "$SPEC" lean >>"$mlog" 2>&1 & ;;
         bindfs)
             bindfs -f -o ro "$DATA" "$m" >>"$mlog" 2>&1 & ;;
-        fuse-engine-sim|fuse-engine-nginx)
-            local port="$SIM_PORT"; [ "$sys" = fuse-engine-nginx ] && port="$NGINX_PORT"
+        fuse-engine-sim|fuse-engine-128k-sim|fuse-engine-nginx)
+            local port="$SIM_PORT" reads="${ENGINE_READ_AHEAD_KB:+--raise-read-ahead-kb $ENGINE_READ_AHEAD_KB}"
+            [ "$sys" = fuse-engine-nginx ] && port="$NGINX_PORT"
+            # the rival: libfuse 2's own INIT reply (128 KiB reads) and the kernel's read-ahead, as before max_pages
+            [ "$sys" = fuse-engine-128k-sim ] && reads="-o max_read=131072"
             # shellcheck disable=SC2086
             XDG_CONFIG_HOME="$WORK_BASE/xdg/config" XDG_STATE_HOME="$WORK_BASE/xdg/state" \
-                "$FE_JAVA" -XX:+UseZGC $FE_JVM_OPTS -jar "$FE_JAR" mount "$m" --rqbit-url "http://127.0.0.1:$port" $FE_OPTS >>"$mlog" 2>&1 & ;;
+                "$FE_JAVA" -XX:+UseZGC $FE_JVM_OPTS -jar "$FE_JAR" mount "$m" --rqbit-url "http://127.0.0.1:$port" \
+                $reads $FE_OPTS >>"$mlog" 2>&1 & ;;
         rclone)
             # shellcheck disable=SC2086
             rclone mount :http: "$m" --http-url "http://127.0.0.1:$NGINX_PORT/files/" $RCLONE_OPTS \
@@ -478,7 +485,7 @@ done
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------------------------- report
-CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_SIZE SEQ_VERIFY=$SEQ_VERIFY HIT_SIZE=$HIT_SIZE HIT_PASSES=$HIT_PASSES WARMUP_SIZE=$WARMUP_SIZE WARMUP_PASSES=$WARMUP_PASSES WARMUP_READERS=$WARMUP_READERS PAR_COUNT=$PAR_COUNT PAR_SIZE=$PAR_SIZE MEDIA_COUNT=$MEDIA_COUNT MEDIA_SIZE=$MEDIA_SIZE FIO_RUNTIME=$FIO_RUNTIME TTFB_FILES=$TTFB_FILES SCAN_CHUNK=$SCAN_CHUNK BACKEND_CACHE=$BACKEND_CACHE${READ_AHEAD_KB:+ READ_AHEAD_KB=$READ_AHEAD_KB}${FE_OPTS:+ FE_OPTS=\"$FE_OPTS\"}${FE_JVM_OPTS:+ FE_JVM_OPTS=\"$FE_JVM_OPTS\"}$( [ "$FE_JAVA" != "$JAVA" ] && echo " FE_JAVA=$FE_JAVA") benchmarks/mount-bench.sh"
+CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_SIZE SEQ_VERIFY=$SEQ_VERIFY HIT_SIZE=$HIT_SIZE HIT_PASSES=$HIT_PASSES WARMUP_SIZE=$WARMUP_SIZE WARMUP_PASSES=$WARMUP_PASSES WARMUP_READERS=$WARMUP_READERS PAR_COUNT=$PAR_COUNT PAR_SIZE=$PAR_SIZE MEDIA_COUNT=$MEDIA_COUNT MEDIA_SIZE=$MEDIA_SIZE FIO_RUNTIME=$FIO_RUNTIME TTFB_FILES=$TTFB_FILES SCAN_CHUNK=$SCAN_CHUNK BACKEND_CACHE=$BACKEND_CACHE${READ_AHEAD_KB:+ READ_AHEAD_KB=$READ_AHEAD_KB}${ENGINE_READ_AHEAD_KB:+ ENGINE_READ_AHEAD_KB=$ENGINE_READ_AHEAD_KB}${FE_OPTS:+ FE_OPTS=\"$FE_OPTS\"}${FE_JVM_OPTS:+ FE_JVM_OPTS=\"$FE_JVM_OPTS\"}$( [ "$FE_JAVA" != "$JAVA" ] && echo " FE_JAVA=$FE_JAVA") benchmarks/mount-bench.sh"
 {
     echo "# Through-the-mount benchmark ($STAMP)"
     echo

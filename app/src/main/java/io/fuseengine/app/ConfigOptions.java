@@ -64,8 +64,8 @@ final class ConfigOptions
     String readAheadMax;
 
     @Option(names = "--raise-read-ahead-kb", paramLabel = "N",
-        description = "As root: set the mount's kernel read_ahead_kb to N after mounting (suggested 1024; default 0 leaves it alone). "
-            + "Same as -o x-fuse-engine.read-ahead-kb=N.")
+        description = "As root: set the mount's kernel read_ahead_kb to N after mounting (default 4096, which lets the kernel "
+            + "send 1 MiB reads; 0 leaves the kernel's 128 KiB). Same as -o x-fuse-engine.read-ahead-kb=N.")
     Integer raiseReadAheadKb;
 
     @Option(names = "--allow-other", description = "Let other users read the mount (needs user_allow_other in /etc/fuse.conf when not root).")
@@ -154,10 +154,7 @@ final class ConfigOptions
                 throw new io.fuseengine.core.config.ConfigException(
                     "--raise-read-ahead-kb must be in [0, " + KernelReadAhead.MAX_KB + "]: " + raiseReadAheadKb);
             }
-            if (raiseReadAheadKb > 0)
-            {
-                c.fuseOption(FuseMount.READ_AHEAD_KB_OPTION + "=" + raiseReadAheadKb);
-            }
+            c.fuseOption(FuseMount.READ_AHEAD_KB_OPTION + "=" + raiseReadAheadKb); // 0 too: it overrides the default
         }
         if (allowOther)
         {

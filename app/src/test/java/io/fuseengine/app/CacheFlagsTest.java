@@ -3,6 +3,7 @@ package io.fuseengine.app;
 import io.fuseengine.core.config.ConfigException;
 import io.fuseengine.core.config.EngineConfig;
 import io.fuseengine.fuse.mount.FuseMount;
+import io.fuseengine.fuse.mount.KernelReadAhead;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -38,12 +39,15 @@ class CacheFlagsTest
     }
 
     @Test
-    void raiseReadAheadKbBecomesOurMountOptionAndZeroAddsNothing()
+    void raiseReadAheadKbBecomesOurMountOptionAndZeroOverridesTheDefault()
     {
         final EngineConfig c = parse("--config", "/dev/null", "--raise-read-ahead-kb", "1024");
         assertThat(FuseMount.readAheadKb(c)).isEqualTo(1024);
         assertThat(FuseMount.options(c)).noneMatch(o -> o.startsWith("x-"));
-        assertThat(parse("--config", "/dev/null", "--raise-read-ahead-kb", "0").fuseOptions()).isEmpty();
+        final EngineConfig zero = parse("--config", "/dev/null", "--raise-read-ahead-kb", "0");
+        assertThat(zero.fuseOptions()).containsExactly(FuseMount.READ_AHEAD_KB_OPTION + "=0");
+        assertThat(FuseMount.readAheadKb(zero)).isZero();
+        assertThat(FuseMount.readAheadKb(parse("--config", "/dev/null"))).isEqualTo(KernelReadAhead.DEFAULT_KB);
     }
 
     @Test

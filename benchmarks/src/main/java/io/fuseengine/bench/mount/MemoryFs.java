@@ -1,6 +1,7 @@
 package io.fuseengine.bench.mount;
 
 import io.fuseengine.fuse.fs.LeanFuseFs;
+import io.fuseengine.fuse.mount.KernelReadAhead;
 import io.fuseengine.fuse.fs.RawReadCallback;
 import io.fuseengine.sim.ContentGenerator;
 import jnr.ffi.Pointer;
@@ -45,7 +46,7 @@ public final class MemoryFs extends LeanFuseFs
 {
     private static final int DIR_MODE = FileStat.S_IFDIR | 0555;
     private static final int FILE_MODE = FileStat.S_IFREG | 0444;
-    private static final int MAX_READ = 128 * 1024;
+    private static final int MAX_READ = 1 << 20; // the largest FUSE read this machine can negotiate (256 pages)
     private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
 
     private static final class Node
@@ -172,6 +173,10 @@ public final class MemoryFs extends LeanFuseFs
         return 0;
     }
 
+    /** Read callbacks served, and the largest size asked for (printed at exit: shows the kernel's request size). */
+    private static final java.util.concurrent.atomic.LongAdder READS = new java.util.concurrent.atomic.LongAdder();
+    private static final java.util.concurrent.atomic.AtomicLong MAX_SIZE = new java.util.concurrent.atomic.AtomicLong();
+
     @Override
     public int read(final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
     {
@@ -188,6 +193,11 @@ public final class MemoryFs extends LeanFuseFs
     /** Generates the bytes into a pooled heap array and copies them to {@code bufAddress}: one copy, either entry. */
     private int readInto(final Node n, final long bufAddress, final long size, final long offset)
     {
+        READS.increment();
+        if (size > MAX_SIZE.get())
+        {
+            MAX_SIZE.accumulateAndGet(size, Math::max);
+        }
         if (n == null || n.dir)
         {
             return -ErrorCodes.EBADF();
@@ -237,10 +247,16 @@ public final class MemoryFs extends LeanFuseFs
         final long gid = ((Number)Files.getAttribute(mnt, "unix:gid")).longValue();
         final boolean lean = args.length == 3;
         final MemoryFs fs = new MemoryFs(entries, uid, gid, lean);
-        final String options = "ro,fsname=memoryfs,subtype=memoryfs,default_permissions,max_read=131072,use_ino";
+        final String options = "ro,fsname=memoryfs,subtype=memoryfs,default_permissions,max_read="
+            + Integer.getInteger("memoryfs.maxRead", MAX_READ) + ",use_ino";
         final CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(done::countDown, "memoryfs-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            System.out.println("memoryfs: " + READS.sum() + " read callbacks, largest " + MAX_SIZE.get() + " bytes");
+            done.countDown();
+        }, "memoryfs-shutdown"));
         fs.mount(mnt, false, false, new String[] {"-o", options});
+        KernelReadAhead.raise(mnt, Integer.getInteger("memoryfs.readAheadKb", 0));
         System.out.println("memoryfs mounted " + mnt + " (-o " + options + ", " + entries.size() + " files"
             + (lean ? ", lean: raw read entry, Java session loop" : "") + ")");
         System.out.flush();

@@ -25,6 +25,11 @@ import java.util.concurrent.TimeUnit;
  */
 public abstract class LeanFuseFs extends FuseStubFS
 {
+    private static final String MAX_READ_OPTION = "max_read=";
+    /** libfuse 2's largest read per request (32 pages). */
+    private static final long LIBFUSE2_MAX_READ = 128 * 1024;
+    private static final int PAGE_SIZE = 4096;
+
     private final boolean lean;
     /**
      * {@link #readRaw} as a callback object: jnr's native closure refers to it only weakly, so it is held here for
@@ -80,7 +85,7 @@ public abstract class LeanFuseFs extends FuseStubFS
         System.arraycopy(fuseOpts, 0, argv, 3, fuseOpts.length);
         try
         {
-            sessionLoop = FuseSessionLoop.start(fuseOperations, argv);
+            sessionLoop = FuseSessionLoop.start(fuseOperations, argv, maxPages(fuseOpts));
             // as jnr-fuse does: a JVM that exits without unmounting must not leave a dead mount behind
             Runtime.getRuntime().addShutdownHook(new Thread(this::umount, "fuse-umount-on-exit"));
         }
@@ -100,6 +105,38 @@ public abstract class LeanFuseFs extends FuseStubFS
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Pages per FUSE request to negotiate: the last {@code max_read} among {@code -o} options, in 4 KiB pages, when
+     * it is above libfuse 2's 128 KiB (the kernel caps a read at both {@code max_read} and {@code max_pages}).
+     *
+     * @return pages, or 0 for libfuse's own INIT reply.
+     */
+    static int maxPages(final String[] fuseOpts)
+    {
+        long maxRead = 0;
+        for (int i = 0; i + 1 < fuseOpts.length; i++)
+        {
+            if ("-o".equals(fuseOpts[i]))
+            {
+                for (final String o : fuseOpts[i + 1].split(","))
+                {
+                    if (o.startsWith(MAX_READ_OPTION))
+                    {
+                        try
+                        {
+                            maxRead = Long.parseLong(o.substring(MAX_READ_OPTION.length()));
+                        }
+                        catch (final NumberFormatException ex)
+                        {
+                            maxRead = 0; // libfuse refuses the option itself
+                        }
+                    }
+                }
+            }
+        }
+        return maxRead > LIBFUSE2_MAX_READ ? (int)Math.min(maxRead / PAGE_SIZE, Integer.MAX_VALUE) : 0;
     }
 
     /** The session loop of the current mount, or null (not mounted, or not lean). */

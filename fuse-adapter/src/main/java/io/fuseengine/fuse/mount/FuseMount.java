@@ -23,9 +23,12 @@ import java.util.stream.Stream;
  * must exist, be an empty directory and not be a live mount; a stale mount left by a killed process ("Transport
  * endpoint is not connected") is cleared with {@code fusermount -u -z} first.
  * <p>
- * Options: {@code ro,fsname=fuse-engine,subtype=fuse-engine,default_permissions,max_read=131072,use_ino,
+ * Options: {@code ro,fsname=fuse-engine,subtype=fuse-engine,default_permissions,max_read=1048576,use_ino,
  * entry_timeout=60,attr_timeout=60,negative_timeout=5}, plus {@code allow_other} when configured and the configured
- * extra options (appended last, so they override ours). {@code ro} only when {@code allow-remove} is off: the
+ * extra options (appended last, so they override ours: {@code -o max_read=131072} keeps libfuse 2's 128 KiB reads).
+ * {@code max_read} above 128 KiB makes the session loop negotiate that many bytes per read with the kernel
+ * ({@link InitReplyMaxPages}); the kernel's buffered reads reach that size when the mount's read-ahead is larger
+ * (see {@link KernelReadAhead}). {@code ro} only when {@code allow-remove} is off: the
  * kernel refuses {@code rmdir}/{@code unlink} on a read-only mount before asking the filesystem, so with removal
  * allowed the filesystem itself answers EROFS to every other write-like operation. {@code use_ino} makes the kernel report the catalog's stable
  * inode numbers instead of libfuse's own counters. No {@code direct_io}: reads go through the page cache.
@@ -49,8 +52,9 @@ import java.util.stream.Stream;
  *   5 s instead of on every probe; a new torrent is listed by {@code readdir} at the refresh that finds it, and a
  *   {@code stat} of its path made just before it appeared answers ENOENT for at most 5 s more.</li>
  * </ul>
- * With {@code -o x-fuse-engine.read-ahead-kb=N} (CLI {@code --raise-read-ahead-kb N}), the mount's kernel read-ahead
- * is raised after mounting ({@link KernelReadAhead}).
+ * After mounting, as root, the mount's kernel read-ahead is raised to {@link KernelReadAhead#DEFAULT_KB}, or to N
+ * with {@code -o x-fuse-engine.read-ahead-kb=N} (CLI {@code --raise-read-ahead-kb N}; 0 leaves the kernel's 128 KiB)
+ * ({@link KernelReadAhead}): without it the kernel's buffered reads stay at 128 KiB whatever {@code max_read} allows.
  * <p>
  * Threads: {@link #mount} and {@link #close} are called by the thread that owns the engine (start/stop);
  * {@link #close} is idempotent and thread-safe.
@@ -68,9 +72,15 @@ public final class FuseMount implements AutoCloseable
     /** Kernel cache lifetime of "no such name". */
     public static final int NEGATIVE_TIMEOUT_SECONDS = 5;
     /**
+     * Largest read the kernel may send in one request ({@code max_read}): 1 MiB, the kernel's default
+     * {@code max_pages_limit}, negotiated by {@link InitReplyMaxPages} (libfuse 2 alone stops at 128 KiB).
+     */
+    public static final int MAX_READ_BYTES = InitReplyMaxPages.KERNEL_MAX_PAGES * 4096;
+    /**
      * Our own mount option (the {@code x-} prefix marks options meant for userspace, as in fstab): as root, set the
      * mount's kernel {@code read_ahead_kb} to the value after mounting ({@link KernelReadAhead}). Never passed to
-     * libfuse, which would refuse it. The last one given wins; 0 leaves the kernel's default.
+     * libfuse, which would refuse it. The last one given wins; 0 leaves the kernel's default; without the option,
+     * {@link KernelReadAhead#DEFAULT_KB}.
      */
     public static final String READ_AHEAD_KB_OPTION = "x-fuse-engine.read-ahead-kb";
 
@@ -140,7 +150,14 @@ public final class FuseMount implements AutoCloseable
         }
         LOG.info("mounted {} read-only{} (-o {})", path,
             config.allowRemove() ? ", torrents removable with rmdir/unlink" : "", options);
-        KernelReadAhead.raise(path, readAheadKb);
+        if (hasReadAheadOption(config))
+        {
+            KernelReadAhead.raise(path, readAheadKb);
+        }
+        else
+        {
+            KernelReadAhead.raiseByDefault(path, readAheadKb);
+        }
         return mount;
     }
 
@@ -155,7 +172,7 @@ public final class FuseMount implements AutoCloseable
             o.add("ro");
         }
         o.addAll(List.of(
-            "fsname=" + FS_NAME, "subtype=" + FS_NAME, "default_permissions", "max_read=131072", "use_ino",
+            "fsname=" + FS_NAME, "subtype=" + FS_NAME, "default_permissions", "max_read=" + MAX_READ_BYTES, "use_ino",
             "entry_timeout=" + ENTRY_TIMEOUT_SECONDS, "attr_timeout=" + ATTR_TIMEOUT_SECONDS,
             "negative_timeout=" + NEGATIVE_TIMEOUT_SECONDS));
         if (config.allowOther())
@@ -173,12 +190,13 @@ public final class FuseMount implements AutoCloseable
     }
 
     /**
-     * @return the value of the last {@link #READ_AHEAD_KB_OPTION} among the configured options, 0 if none.
+     * @return the value of the last {@link #READ_AHEAD_KB_OPTION} among the configured options (0: leave the kernel's),
+     *         {@link KernelReadAhead#DEFAULT_KB} if none.
      * @throws MountException if it is not a number in [0, {@link KernelReadAhead#MAX_KB}].
      */
     public static int readAheadKb(final EngineConfig config)
     {
-        int kb = 0;
+        int kb = KernelReadAhead.DEFAULT_KB;
         for (final String extra : config.fuseOptions())
         {
             if (extra.startsWith(READ_AHEAD_KB_OPTION + "="))
@@ -200,6 +218,11 @@ public final class FuseMount implements AutoCloseable
             }
         }
         return kb;
+    }
+
+    private static boolean hasReadAheadOption(final EngineConfig config)
+    {
+        return config.fuseOptions().stream().anyMatch(o -> o.startsWith(READ_AHEAD_KB_OPTION + "="));
     }
 
     /**

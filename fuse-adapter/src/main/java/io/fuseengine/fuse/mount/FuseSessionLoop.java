@@ -69,6 +69,8 @@ public final class FuseSessionLoop
         int fuse_session_exited(Pointer session);
 
         void fuse_session_exit(Pointer session);
+
+        int fuse_chan_fd(Pointer channel);
     }
 
     private static final class Holder
@@ -95,6 +97,10 @@ public final class FuseSessionLoop
     private final Pointer session;
     private final Pointer channel;
     private final long bufferSize;
+    /** Pages per FUSE request asked for in the INIT reply ({@link InitReplyMaxPages}); below 2: libfuse's 32. */
+    private final int maxPages;
+    /** Pages per request the INIT reply carried; 0: libfuse's (32, 128 KiB). */
+    private volatile int negotiatedMaxPages;
     /** Workers waiting in receive (or about to). */
     private final AtomicInteger idle = new AtomicInteger();
     private final AtomicInteger live = new AtomicInteger();
@@ -107,9 +113,10 @@ public final class FuseSessionLoop
     private final FuseOperations operations;
 
     private FuseSessionLoop(final LibFuseSession lib, final FuseOperations operations, final Pointer fuse,
-        final Pointer mountPointString)
+        final Pointer mountPointString, final int maxPages)
     {
         this.lib = lib;
+        this.maxPages = maxPages;
         this.operations = operations;
         this.fuse = fuse;
         this.mountPointString = mountPointString;
@@ -123,10 +130,12 @@ public final class FuseSessionLoop
      *
      * @param operations the filesystem's operations struct (jnr-fuse's {@code fuseOperations}).
      * @param argv       libfuse's command line: program name, {@code -f}, the mountpoint, options.
+     * @param maxPages   pages (4 KiB) per FUSE request to negotiate beyond libfuse 2's 32 ({@link InitReplyMaxPages};
+     *                   the options must carry a {@code max_read} as large); below 2: libfuse's own INIT reply.
      * @return the running loop.
      * @throws IllegalStateException if libfuse refuses (its reason is on stderr).
      */
-    public static FuseSessionLoop start(final FuseOperations operations, final String[] argv)
+    public static FuseSessionLoop start(final FuseOperations operations, final String[] argv, final int maxPages)
     {
         final LibFuseSession lib = Holder.LIB;
         final PointerByReference mountPoint = new PointerByReference();
@@ -137,7 +146,7 @@ public final class FuseSessionLoop
         {
             throw new IllegalStateException("fuse_setup failed (libfuse's reason is on stderr)");
         }
-        final FuseSessionLoop loop = new FuseSessionLoop(lib, operations, fuse, mountPoint.getValue());
+        final FuseSessionLoop loop = new FuseSessionLoop(lib, operations, fuse, mountPoint.getValue(), maxPages);
         loop.spawn();
         // the kernel applies INIT's answer (e.g. the bdi's read-ahead) when it arrives: return after that, so what
         // the caller sets on the mount afterwards is not overwritten
@@ -159,6 +168,12 @@ public final class FuseSessionLoop
     public int workersStarted()
     {
         return started.get();
+    }
+
+    /** Pages per FUSE request the kernel was offered in INIT's reply; 0: libfuse's default (32). */
+    public int negotiatedMaxPages()
+    {
+        return negotiatedMaxPages;
     }
 
     /** Workers alive now. */
@@ -222,11 +237,16 @@ public final class FuseSessionLoop
                 {
                     spawn(); // every worker busy: one more waits for the next request
                 }
-                lib.fuse_session_process_buf(session, buf, channel); // one channel per session in libfuse 2
                 if (first)
                 {
-                    first = false;
+                    first = false; // the kernel's INIT: nothing else arrives before it is answered
+                    negotiatedMaxPages = InitReplyMaxPages.process(maxPages, data.address(), channel, session,
+                        bufferSize, lib.fuse_chan_fd(channel), () -> lib.fuse_session_process_buf(session, buf, channel));
                     initialised.countDown();
+                }
+                else
+                {
+                    lib.fuse_session_process_buf(session, buf, channel); // one channel per session in libfuse 2
                 }
                 counted = true;
                 if (idle.incrementAndGet() > MAX_IDLE_WORKERS)

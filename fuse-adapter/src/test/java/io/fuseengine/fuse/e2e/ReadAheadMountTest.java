@@ -114,7 +114,7 @@ class ReadAheadMountTest
     }
 
     @Test
-    void sequentialReaderGetsByteExactContentMostlyFromTheCacheWithEveryChunkFetchedOnce() throws Exception
+    void sequentialReaderGetsByteExactContentServedByReadAheadWithEveryChunkFetchedOnce() throws Exception
     {
         final RqbitSim sim = SimMount.startSim();
         final long length = 64L * MIB + 777;
@@ -124,12 +124,18 @@ class ReadAheadMountTest
         final long servedBefore = sim.stats().streamBytesServed();
         final long hits0 = engine.cacheHits();
         final long misses0 = engine.cacheMisses();
+        final long joined0 = engine.reader().inFlightWaits();
 
         assertThat(sha256(fx.mnt.resolve("movie/movie.mkv"))).isEqualTo(expectedSha256(movie.files().get(0)));
 
         final long hits = engine.cacheHits() - hits0;
         final long misses = engine.cacheMisses() - misses0;
-        assertThat(hits).as("cache hits (misses: %d)", misses).isGreaterThan(misses);
+        final long joined = engine.reader().inFlightWaits() - joined0;
+        // with 1 MiB FUSE reads and the kernel's read-ahead a few MiB ahead, a reader faster than the backend mostly
+        // finds its chunk in flight (the read-ahead's fetch) rather than resident: both mean the read did not ask
+        // the backend itself
+        assertThat(hits + joined).as("reads served by read-ahead: hits %d + joined fetches %d of %d reads", hits, joined, hits + misses)
+            .isGreaterThanOrEqualTo(3 * (hits + misses) / 4);
         assertThat(engine.reader().readAheadChunks()).isPositive();
         assertThat(sim.stats().streamBytesServed() - servedBefore)
             .as("no chunk fetched twice").isLessThanOrEqualTo(length + 2L * CHUNK);

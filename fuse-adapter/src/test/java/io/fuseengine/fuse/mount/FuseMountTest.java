@@ -183,7 +183,7 @@ class FuseMountTest
     void optionsAreReadOnlyWithoutRemovalAndIncludeAllowOtherOnlyWhenConfigured()
     {
         assertThat(FuseMount.options(EngineConfig.context().allowRemove(false).conclude()))
-            .containsExactly("ro", "fsname=fuse-engine", "subtype=fuse-engine", "default_permissions", "max_read=131072", "use_ino",
+            .containsExactly("ro", "fsname=fuse-engine", "subtype=fuse-engine", "default_permissions", "max_read=1048576", "use_ino",
                 "entry_timeout=60", "attr_timeout=60", "negative_timeout=5");
         final EngineConfig c = EngineConfig.context().allowRemove(false).allowOther(true).fuseOption("kernel_cache,ro").conclude();
         assertThat(FuseMount.options(c)).contains("allow_other", "kernel_cache").containsOnlyOnce("ro");
@@ -194,7 +194,7 @@ class FuseMountTest
     {
         assertThat(FuseMount.options(EngineConfig.defaults()))
             .doesNotContain("ro")
-            .containsExactly("fsname=fuse-engine", "subtype=fuse-engine", "default_permissions", "max_read=131072",
+            .containsExactly("fsname=fuse-engine", "subtype=fuse-engine", "default_permissions", "max_read=1048576",
                 "use_ino", "entry_timeout=60", "attr_timeout=60", "negative_timeout=5");
     }
 
@@ -212,7 +212,9 @@ class FuseMountTest
             .fuseOption(FuseMount.READ_AHEAD_KB_OPTION + "=512").fuseOption(FuseMount.READ_AHEAD_KB_OPTION + "=1024").conclude();
         assertThat(FuseMount.readAheadKb(c)).isEqualTo(1024);
         assertThat(FuseMount.options(c)).noneMatch(o -> o.startsWith("x-"));
-        assertThat(FuseMount.readAheadKb(EngineConfig.defaults())).isZero();
+        assertThat(FuseMount.readAheadKb(EngineConfig.defaults())).isEqualTo(KernelReadAhead.DEFAULT_KB);
+        assertThat(FuseMount.readAheadKb(EngineConfig.context().fuseOption(FuseMount.READ_AHEAD_KB_OPTION + "=0").conclude()))
+            .as("0 leaves the kernel's").isZero();
         final EngineConfig bad = EngineConfig.context().fuseOption(FuseMount.READ_AHEAD_KB_OPTION + "=lots").conclude();
         assertThatThrownBy(() -> FuseMount.readAheadKb(bad)).isInstanceOf(MountException.class).hasMessageContaining("lots");
     }

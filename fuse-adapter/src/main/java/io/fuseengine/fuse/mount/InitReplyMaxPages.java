@@ -1,0 +1,194 @@
+package io.fuseengine.fuse.mount;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.Delegate;
+import jnr.ffi.types.intptr_t;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+import org.agrona.UnsafeApi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lets a libfuse 2 session take reads larger than 128 KiB: answers the kernel's {@code FUSE_INIT} with
+ * {@code FUSE_MAX_PAGES} and a {@code max_pages}, which libfuse 2.9 predates (kernel 4.20, libfuse 3.6). Without
+ * it the kernel splits every read into 32-page (128 KiB) requests, and each costs a {@code /dev/fuse} round trip
+ * and a callback; a 1 GiB sequential read is 8 192 of them.
+ * <p>
+ * How: while libfuse processes the INIT request, the channel's {@code send} operation ({@code struct fuse_chan}'s
+ * {@code op.send}) is pointed at {@link #send}, which adds the flag and the page count to libfuse's
+ * {@code fuse_init_out} and writes the reply to {@code /dev/fuse} itself ({@code writev}, as libfuse's own send
+ * does); the original {@code send} is put back as soon as INIT has been processed. Nothing is changed unless the
+ * channel's layout is the one this class knows (checked against libfuse's accessors) and the kernel offered
+ * {@code FUSE_MAX_PAGES} in its request; otherwise the session keeps 128 KiB reads and says so in the log.
+ * The mount also needs {@code max_read} at least as large ({@link FuseMount} passes it).
+ * <p>
+ * Threads: {@link #process} is called by the one FUSE worker that received the session's first request; no other
+ * request can arrive (and nothing else is sent) before INIT is answered.
+ */
+final class InitReplyMaxPages
+{
+    private static final Logger LOG = LoggerFactory.getLogger(InitReplyMaxPages.class);
+
+    /** {@code FUSE_INIT} opcode. */
+    static final int FUSE_INIT = 26;
+    /** INIT flag: {@code fuse_init_out.max_pages} is valid (kernel ≥ 4.20). */
+    static final int FUSE_MAX_PAGES = 1 << 22;
+    /** The kernel's largest {@code max_pages} by default ({@code fs.fuse.max_pages_limit}). */
+    static final int KERNEL_MAX_PAGES = 256;
+
+    /** {@code struct fuse_in_header}: u32 len, u32 opcode, u64 unique, u64 nodeid, u32 uid, gid, pid, padding. */
+    private static final int IN_HEADER_OPCODE = 4;
+    private static final int IN_HEADER_SIZE = 40;
+    /** {@code struct fuse_init_in}: u32 major, minor, max_readahead, flags. */
+    private static final int INIT_IN_FLAGS = IN_HEADER_SIZE + 12;
+    /** {@code struct fuse_out_header}: u32 len, s32 error, u64 unique. */
+    private static final int OUT_HEADER_ERROR = 4;
+    private static final int OUT_HEADER_SIZE = 16;
+    /**
+     * {@code struct fuse_init_out}: u32 major, minor, max_readahead, flags; u16 max_background, congestion_threshold;
+     * u32 max_write (the end of libfuse 2.9's, protocol 7.19), time_gran (7.23); u16 max_pages, map_alignment (7.28).
+     */
+    private static final int INIT_OUT_FLAGS = 12;
+    private static final int LIBFUSE_INIT_OUT_SIZE = 24;
+    private static final int INIT_OUT_MAX_PAGES = 28;
+    private static final int INIT_OUT_SIZE = 32;
+    /** {@code struct iovec}: void *iov_base, size_t iov_len. */
+    private static final int IOVEC_SIZE = 16;
+    /**
+     * libfuse 2.9's {@code struct fuse_chan} on LP64: {@code struct fuse_chan_ops op} (receive, send, destroy),
+     * {@code struct fuse_session *se}, {@code int fd}, {@code size_t bufsize}, ...
+     */
+    private static final int CHAN_OP_SEND = 8;
+    private static final int CHAN_SESSION = 24;
+    private static final int CHAN_FD = 32;
+    private static final int CHAN_BUFSIZE = 40;
+    private static final int EIO = 5;
+
+    /** libc's {@code writev}. */
+    public interface LibC
+    {
+        @ssize_t long writev(int fd, @intptr_t long iov, int count);
+    }
+
+    /** libfuse 2's {@code int (*send)(struct fuse_chan *, const struct iovec iov[], size_t count)}. */
+    @FunctionalInterface
+    public interface ChannelSend
+    {
+        @Delegate
+        int send(@intptr_t long channel, @intptr_t long iov, @size_t long count);
+    }
+
+    private static final class LibCHolder
+    {
+        static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
+    }
+
+    private final int maxPages;
+    private final int fd;
+    /** Held while the closure may be called (jnr's closure refers to its callback only weakly). */
+    private final ChannelSend callback = this::send;
+    /** The reply written instead of libfuse's: two iovecs, then the extended {@code fuse_init_out}. */
+    private final Pointer replyIov = Memory.allocateDirect(Runtime.getSystemRuntime(), 2 * IOVEC_SIZE + INIT_OUT_SIZE, true);
+    private boolean patched;
+
+    private InitReplyMaxPages(final int maxPages, final int fd)
+    {
+        this.maxPages = maxPages;
+        this.fd = fd;
+    }
+
+    /**
+     * FUSE worker, first request only: processes {@code request} with libfuse ({@code process}), answering an INIT
+     * with {@code max_pages} when the kernel and the channel allow it.
+     *
+     * @param maxPages  pages per request to ask for, in [2, {@link #KERNEL_MAX_PAGES}]; below 2: process unchanged.
+     * @param request   address of the request as received ({@code fuse_buf.mem}).
+     * @param channel   the session's channel.
+     * @param session   the session (to check the channel's layout).
+     * @param bufSize   {@code fuse_chan_bufsize(channel)} (to check the channel's layout).
+     * @param chanFd    {@code fuse_chan_fd(channel)} (to check the channel's layout).
+     * @param process   runs libfuse's processing of the request.
+     * @return the page count the reply carried, or 0 (unchanged: 32 pages).
+     */
+    static int process(final int maxPages, final long request, final Pointer channel, final Pointer session,
+        final long bufSize, final int chanFd, final Runnable process)
+    {
+        if (maxPages < 2 || UnsafeApi.getInt(request + IN_HEADER_OPCODE) != FUSE_INIT)
+        {
+            process.run();
+            return 0;
+        }
+        final long ch = channel.address();
+        if (UnsafeApi.getLong(ch + CHAN_SESSION) != session.address() || UnsafeApi.getInt(ch + CHAN_FD) != chanFd
+            || UnsafeApi.getLong(ch + CHAN_BUFSIZE) != bufSize)
+        {
+            LOG.warn("libfuse's channel is not laid out as libfuse 2.9's: FUSE reads stay at most 128 KiB");
+            process.run();
+            return 0;
+        }
+        if ((UnsafeApi.getInt(request + INIT_IN_FLAGS) & FUSE_MAX_PAGES) == 0)
+        {
+            LOG.info("the kernel does not offer FUSE_MAX_PAGES: FUSE reads stay at most 128 KiB");
+            process.run();
+            return 0;
+        }
+        final InitReplyMaxPages patch = new InitReplyMaxPages(Math.min(maxPages, KERNEL_MAX_PAGES), chanFd);
+        final Runtime runtime = Runtime.getSystemRuntime();
+        final Pointer closure = runtime.getClosureManager().getClosurePointer(ChannelSend.class, patch.callback);
+        final long originalSend = UnsafeApi.getLong(ch + CHAN_OP_SEND);
+        UnsafeApi.putLong(ch + CHAN_OP_SEND, closure.address());
+        try
+        {
+            process.run();
+        }
+        finally
+        {
+            UnsafeApi.putLong(ch + CHAN_OP_SEND, originalSend);
+        }
+        if (!patch.patched)
+        {
+            LOG.warn("libfuse's INIT reply was not recognised: FUSE reads stay at most 128 KiB");
+            return 0;
+        }
+        LOG.info("FUSE reads of up to {} KiB negotiated (max_pages {})", patch.maxPages * 4, patch.maxPages);
+        return patch.maxPages;
+    }
+
+    /**
+     * libfuse's send, for the INIT reply: libfuse 2.9 speaks protocol 7.19, whose {@code fuse_init_out} ends after
+     * {@code max_write} (24 bytes); the reply written instead is libfuse's, extended to {@code max_pages} (the kernel
+     * takes a shorter reply than its own struct and reads the missing fields as 0).
+     */
+    private int send(final long channel, final long iov, final long count)
+    {
+        final long header = UnsafeApi.getLong(iov);
+        if (count == 2 && UnsafeApi.getInt(header + OUT_HEADER_ERROR) == 0
+            && UnsafeApi.getLong(iov + IOVEC_SIZE + Long.BYTES) == LIBFUSE_INIT_OUT_SIZE)
+        {
+            final long reply = replyIov.address();
+            final long out = reply + 2 * IOVEC_SIZE;
+            UnsafeApi.copyMemory(UnsafeApi.getLong(iov + IOVEC_SIZE), out, LIBFUSE_INIT_OUT_SIZE);
+            UnsafeApi.setMemory(out + LIBFUSE_INIT_OUT_SIZE, INIT_OUT_SIZE - LIBFUSE_INIT_OUT_SIZE, (byte)0);
+            UnsafeApi.putInt(out + INIT_OUT_FLAGS, UnsafeApi.getInt(out + INIT_OUT_FLAGS) | FUSE_MAX_PAGES);
+            UnsafeApi.putShort(out + INIT_OUT_MAX_PAGES, (short)maxPages);
+            UnsafeApi.putInt(header, OUT_HEADER_SIZE + INIT_OUT_SIZE); // fuse_out_header.len
+            UnsafeApi.putLong(reply, header);
+            UnsafeApi.putLong(reply + Long.BYTES, OUT_HEADER_SIZE);
+            UnsafeApi.putLong(reply + IOVEC_SIZE, out);
+            UnsafeApi.putLong(reply + IOVEC_SIZE + Long.BYTES, INIT_OUT_SIZE);
+            final long written = LibCHolder.LIBC.writev(fd, reply, 2);
+            patched = written == OUT_HEADER_SIZE + INIT_OUT_SIZE;
+            return patched ? 0 : -EIO;
+        }
+        long total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            total += UnsafeApi.getLong(iov + (long)i * IOVEC_SIZE + Long.BYTES);
+        }
+        return LibCHolder.LIBC.writev(fd, iov, (int)count) == total ? 0 : -EIO;
+    }
+}
