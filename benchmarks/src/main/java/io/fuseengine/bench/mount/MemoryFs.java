@@ -29,9 +29,12 @@ import java.util.concurrent.CountDownLatch;
  * requested bytes with {@link ContentGenerator} into a pooled heap array and copies them into FUSE's reply buffer;
  * so the only costs are jnr-fuse/libfuse/kernel plus the generation (a few GB/s per core) and one copy.
  * <p>
- * Mount options are fuse-engine's ({@code FuseMount.options}): {@code ro,default_permissions,max_read=131072,use_ino}
- * (fsname/subtype {@code memoryfs}), no {@code direct_io}, no {@code kernel_cache}, no {@code keep_cache}: like
- * fuse-engine, the kernel drops the file's page cache on every open.
+ * Mount options are fuse-engine's ({@code FuseMount.options}): {@code ro,default_permissions,max_read=1048576,use_ino}
+ * (fsname/subtype {@code memoryfs}; {@code -Dmemoryfs.maxRead=N} changes {@code max_read}), no {@code direct_io}, no
+ * {@code kernel_cache}, no {@code keep_cache}: like fuse-engine, the kernel drops the file's page cache on every open.
+ * The stock variant gets 128 KiB reads whatever {@code max_read} says (libfuse 2's INIT reply); the lean one
+ * negotiates {@code max_read} as fuse-engine does and, as root, raises the mount's read-ahead to fuse-engine's default
+ * ({@code -Dmemoryfs.readAheadKb=N} changes it, 0 leaves the kernel's), so it gets fuse-engine's 1 MiB reads.
  * <p>
  * Two variants: the stock one (jnr-fuse's read entry and {@code fuse_main_real}: the ceiling as first defined, "a
  * jnr-fuse filesystem") and {@code lean}, with fuse-engine's raw read entry and session loop on Java threads
@@ -256,7 +259,8 @@ public final class MemoryFs extends LeanFuseFs
             done.countDown();
         }, "memoryfs-shutdown"));
         fs.mount(mnt, false, false, new String[] {"-o", options});
-        KernelReadAhead.raise(mnt, Integer.getInteger("memoryfs.readAheadKb", 0));
+        // lean mirrors fuse-engine's mount: its read-ahead (as root) too, without which the 1 MiB reads never come
+        KernelReadAhead.raise(mnt, Integer.getInteger("memoryfs.readAheadKb", lean ? KernelReadAhead.DEFAULT_KB : 0));
         System.out.println("memoryfs mounted " + mnt + " (-o " + options + ", " + entries.size() + " files"
             + (lean ? ", lean: raw read entry, Java session loop" : "") + ")");
         System.out.flush();
