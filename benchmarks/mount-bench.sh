@@ -298,7 +298,7 @@ mount_sys() { # sys workload -> sets ROOT, FS_PID, FS_MNT; returns non-zero on f
             local port="$SIM_PORT" reads="${ENGINE_READ_AHEAD_KB:+--raise-read-ahead-kb $ENGINE_READ_AHEAD_KB}"
             [ "$sys" = fuse-engine-nginx ] && port="$NGINX_PORT"
             # the rival: libfuse 2's own INIT reply (128 KiB reads) and the kernel's read-ahead, as before max_pages
-            [ "$sys" = fuse-engine-128k-sim ] && reads="-o max_read=131072"
+            [ "$sys" = fuse-engine-128k-sim ] && reads="--raise-read-ahead-kb 0 -o max_read=131072"
             # shellcheck disable=SC2086
             XDG_CONFIG_HOME="$WORK_BASE/xdg/config" XDG_STATE_HOME="$WORK_BASE/xdg/state" \
                 "$FE_JAVA" -XX:+UseZGC $FE_JVM_OPTS -jar "$FE_JAR" mount "$m" --rqbit-url "http://127.0.0.1:$port" \
