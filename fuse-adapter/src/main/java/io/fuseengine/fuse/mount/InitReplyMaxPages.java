@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * How: while libfuse processes the INIT request, the channel's {@code send} operation ({@code struct fuse_chan}'s
  * {@code op.send}) is pointed at {@link #send}, which adds the flag and the page count to libfuse's
  * {@code fuse_init_out} and writes the reply to {@code /dev/fuse} itself ({@code writev}, as libfuse's own send
- * does); the original {@code send} is put back as soon as INIT has been processed. Nothing is changed unless the
+ * does). The original {@code send} is put back before that reply is written: no other request reaches the session
+ * before INIT is answered, so no other reply can pass through the replacement (and one whose {@code unique} is not
+ * INIT's would be written unchanged). Nothing is changed unless the
  * channel's layout is the one this class knows (checked against libfuse's accessors) and the kernel offered
  * {@code FUSE_MAX_PAGES} in its request; otherwise the session keeps 128 KiB reads and says so in the log.
  * The mount also needs {@code max_read} at least as large ({@link FuseMount} passes it).
@@ -42,11 +44,13 @@ final class InitReplyMaxPages
 
     /** {@code struct fuse_in_header}: u32 len, u32 opcode, u64 unique, u64 nodeid, u32 uid, gid, pid, padding. */
     private static final int IN_HEADER_OPCODE = 4;
+    private static final int IN_HEADER_UNIQUE = 8;
     private static final int IN_HEADER_SIZE = 40;
     /** {@code struct fuse_init_in}: u32 major, minor, max_readahead, flags. */
     private static final int INIT_IN_FLAGS = IN_HEADER_SIZE + 12;
     /** {@code struct fuse_out_header}: u32 len, s32 error, u64 unique. */
     private static final int OUT_HEADER_ERROR = 4;
+    private static final int OUT_HEADER_UNIQUE = 8;
     private static final int OUT_HEADER_SIZE = 16;
     /**
      * {@code struct fuse_init_out}: u32 major, minor, max_readahead, flags; u16 max_background, congestion_threshold;
@@ -93,12 +97,21 @@ final class InitReplyMaxPages
     private final ChannelSend callback = this::send;
     /** The reply written instead of libfuse's: two iovecs, then the extended {@code fuse_init_out}. */
     private final Pointer replyIov = Memory.allocateDirect(Runtime.getSystemRuntime(), 2 * IOVEC_SIZE + INIT_OUT_SIZE, true);
-    private boolean patched;
+    /** The INIT request's {@code unique}: only the reply carrying it is extended. */
+    private final long initUnique;
+    /** The channel, and libfuse's own send, put back before the INIT reply is written. */
+    private final long channel;
+    private final long originalSend;
+    private volatile boolean patched;
 
-    private InitReplyMaxPages(final int maxPages, final int fd)
+    private InitReplyMaxPages(final int maxPages, final int fd, final long initUnique, final long channel,
+        final long originalSend)
     {
         this.maxPages = maxPages;
         this.fd = fd;
+        this.initUnique = initUnique;
+        this.channel = channel;
+        this.originalSend = originalSend;
     }
 
     /**
@@ -136,18 +149,19 @@ final class InitReplyMaxPages
             process.run();
             return 0;
         }
-        final InitReplyMaxPages patch = new InitReplyMaxPages(Math.min(maxPages, KERNEL_MAX_PAGES), chanFd);
+        final long originalSend = UnsafeApi.getLong(ch + CHAN_OP_SEND);
+        final InitReplyMaxPages patch = new InitReplyMaxPages(Math.min(maxPages, KERNEL_MAX_PAGES), chanFd,
+            UnsafeApi.getLong(request + IN_HEADER_UNIQUE), ch, originalSend);
         final Runtime runtime = Runtime.getSystemRuntime();
         final Pointer closure = runtime.getClosureManager().getClosurePointer(ChannelSend.class, patch.callback);
-        final long originalSend = UnsafeApi.getLong(ch + CHAN_OP_SEND);
-        UnsafeApi.putLong(ch + CHAN_OP_SEND, closure.address());
+        UnsafeApi.putLongVolatile(null, ch + CHAN_OP_SEND, closure.address());
         try
         {
             process.run();
         }
         finally
         {
-            UnsafeApi.putLong(ch + CHAN_OP_SEND, originalSend);
+            UnsafeApi.putLongVolatile(null, ch + CHAN_OP_SEND, originalSend);
         }
         if (!patch.patched)
         {
@@ -159,16 +173,20 @@ final class InitReplyMaxPages
     }
 
     /**
-     * libfuse's send, for the INIT reply: libfuse 2.9 speaks protocol 7.19, whose {@code fuse_init_out} ends after
-     * {@code max_write} (24 bytes); the reply written instead is libfuse's, extended to {@code max_pages} (the kernel
-     * takes a shorter reply than its own struct and reads the missing fields as 0).
+     * libfuse's send while INIT is processed: libfuse 2.9 speaks protocol 7.19, whose {@code fuse_init_out} ends
+     * after {@code max_write} (24 bytes); the reply written instead is libfuse's, extended to {@code max_pages} (the
+     * kernel takes a shorter reply than its own struct and reads the missing fields as 0). libfuse's own send is put
+     * back before that reply is written, so every request the kernel sends after it is answered by libfuse alone;
+     * anything else sent meanwhile (nothing, in practice) is written unchanged.
      */
-    private int send(final long channel, final long iov, final long count)
+    private int send(final long ch, final long iov, final long count)
     {
         final long header = UnsafeApi.getLong(iov);
-        if (count == 2 && UnsafeApi.getInt(header + OUT_HEADER_ERROR) == 0
+        if (!patched && count == 2 && UnsafeApi.getLong(header + OUT_HEADER_UNIQUE) == initUnique
+            && UnsafeApi.getInt(header + OUT_HEADER_ERROR) == 0
             && UnsafeApi.getLong(iov + IOVEC_SIZE + Long.BYTES) == LIBFUSE_INIT_OUT_SIZE)
         {
+            UnsafeApi.putLongVolatile(null, channel + CHAN_OP_SEND, originalSend);
             final long reply = replyIov.address();
             final long out = reply + 2 * IOVEC_SIZE;
             UnsafeApi.copyMemory(UnsafeApi.getLong(iov + IOVEC_SIZE), out, LIBFUSE_INIT_OUT_SIZE);
@@ -184,11 +202,7 @@ final class InitReplyMaxPages
             patched = written == OUT_HEADER_SIZE + INIT_OUT_SIZE;
             return patched ? 0 : -EIO;
         }
-        long total = 0;
-        for (int i = 0; i < count; i++)
-        {
-            total += UnsafeApi.getLong(iov + (long)i * IOVEC_SIZE + Long.BYTES);
-        }
-        return LibCHolder.LIBC.writev(fd, iov, (int)count) == total ? 0 : -EIO;
+        // as libfuse's fuse_kern_chan_send: 0, or the negated errno (ENOENT: the request was interrupted)
+        return LibCHolder.LIBC.writev(fd, iov, (int)count) < 0 ? -Runtime.getSystemRuntime().getLastError() : 0;
     }
 }
