@@ -142,10 +142,14 @@ public final class OpenStream
     {
         final long chunk = offset >>> chunkShift;
         final long end = offset + length;
+        // a read at the start of the file is served by fetching the whole first chunk, not just its range: it is how
+        // every sequential read begins, and with 1 MiB FUSE reads the direct reads before the stream counts as
+        // sequential would otherwise be fetched a second time with that chunk (up to 3 MiB per file)
         final boolean probeChunk = isProbeChunk(chunk);
+        final long wholeChunk = probeChunk || offset == 0 ? USE_CHUNK_FETCH : 0;
         if (closed)
         {
-            return probeChunk ? USE_CHUNK_FETCH : 0;
+            return wholeChunk;
         }
         if (offset - furthestEnd > sequentialSlack || furthestEnd - offset > sequentialSlack * LAGGING_SLACK_FACTOR)
         {
@@ -156,7 +160,7 @@ public final class OpenStream
             readerChunk = -1;
             readAheadNext = -1;
             unreadCount = 0;
-            return (hadReadAhead ? SEEK : 0) | (probeChunk ? USE_CHUNK_FETCH : 0);
+            return (hadReadAhead ? SEEK : 0) | wholeChunk;
         }
         if (end > furthestEnd)
         {
@@ -168,7 +172,7 @@ public final class OpenStream
         }
         if (streak < sequentialReads || maxWindowChunks == 0)
         {
-            return probeChunk ? USE_CHUNK_FETCH : 0;
+            return wholeChunk;
         }
         if (windowChunks == 0)
         {
