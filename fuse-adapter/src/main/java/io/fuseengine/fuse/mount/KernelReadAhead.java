@@ -13,8 +13,8 @@ import java.nio.file.Path;
  * {@code major:minor} is the mount's device from {@code /proc/self/mountinfo}. The kernel's buffered reads of a FUSE
  * file are at most the read-ahead window: at the kernel's 128 KiB every read is one 128 KiB request, whatever
  * {@code max_read} the mount negotiated ({@link InitReplyMaxPages}). At {@link #DEFAULT_KB} a sequential reader gets
- * 1 MiB requests, several in flight: cold sequential reads through the engine 1.54× faster than with 128 KiB
- * requests and the kernel's read-ahead (perf-reports/mount/20261207T005215Z).
+ * 1 MiB requests, several in flight: cold sequential reads through the engine 1.29–1.54× faster than with 128 KiB
+ * requests and the kernel's read-ahead (perf-reports/mount/20261207T005215Z, 20261207T020735Z).
  * <p>
  * Needs root (sysfs is root-writable only). Every failure is soft: one log line and the mount keeps the kernel's
  * default. Threads: stateless; called once, by the thread that mounts.
