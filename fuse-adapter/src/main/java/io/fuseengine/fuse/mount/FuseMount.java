@@ -150,14 +150,7 @@ public final class FuseMount implements AutoCloseable
         }
         LOG.info("mounted {} read-only{} (-o {})", path,
             config.allowRemove() ? ", torrents removable with rmdir/unlink" : "", options);
-        if (hasReadAheadOption(config))
-        {
-            KernelReadAhead.raise(path, readAheadKb);
-        }
-        else
-        {
-            KernelReadAhead.raiseByDefault(path, readAheadKb);
-        }
+        KernelReadAhead.raise(path, readAheadKb, hasReadAheadOption(config));
         return mount;
     }
 

@@ -41,25 +41,16 @@ public final class KernelReadAhead
      */
     public static boolean raise(final Path mountPoint, final int kb)
     {
-        if (kb <= 0)
-        {
-            return false;
-        }
-        if (!isRoot())
-        {
-            LOG.warn("read_ahead_kb of {} left alone: raising it to {} needs root", mountPoint, kb);
-            return false;
-        }
-        return raiseAsRoot(mountPoint, kb);
+        return raise(mountPoint, kb, true);
     }
 
     /**
-     * As {@link #raise(Path, int)} for the default, which nobody asked for: without root, one INFO line saying what
-     * it costs instead of a WARN.
+     * As {@link #raise(Path, int)}; {@code requested} false for the default, which nobody asked for: without root,
+     * one INFO line saying what that costs instead of a WARN.
      *
      * @return true if the value was written.
      */
-    public static boolean raiseByDefault(final Path mountPoint, final int kb)
+    public static boolean raise(final Path mountPoint, final int kb, final boolean requested)
     {
         if (kb <= 0)
         {
@@ -67,15 +58,17 @@ public final class KernelReadAhead
         }
         if (!isRoot())
         {
-            LOG.info("read_ahead_kb of {} left at the kernel's default (not root): the kernel reads 128 KiB at a time; "
-                + "as root the mount would get {} KiB and 1 MiB reads", mountPoint, kb);
+            if (requested)
+            {
+                LOG.warn("read_ahead_kb of {} left alone: raising it to {} needs root", mountPoint, kb);
+            }
+            else
+            {
+                LOG.info("read_ahead_kb of {} left at the kernel's default (not root): the kernel reads 128 KiB at a "
+                    + "time; as root the mount would get {} KiB and 1 MiB reads", mountPoint, kb);
+            }
             return false;
         }
-        return raiseAsRoot(mountPoint, kb);
-    }
-
-    private static boolean raiseAsRoot(final Path mountPoint, final int kb)
-    {
         final MountTable.Entry entry = MountTable.find(mountPoint);
         if (entry == null || entry.device().isEmpty())
         {
