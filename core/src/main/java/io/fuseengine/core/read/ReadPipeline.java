@@ -193,6 +193,18 @@ public final class ReadPipeline implements AutoCloseable
     }
 
     /**
+     * Any thread but the transport's: waits until a started request has delivered at least {@code need} bytes (see
+     * {@link ReadSlots#awaitDelivered}): woken by the transport, not polling.
+     *
+     * @return the count delivered (≥ {@code need}), -1 once it failed, was given up or its slot moved on,
+     * {@code -ETIMEDOUT} at {@code deadlineNanos}, {@code -EINTR}.
+     */
+    public int awaitDelivered(final long ticket, final int need, final long deadlineNanos)
+    {
+        return ticket < 0 ? -1 : slots.awaitDelivered(ticketSlot(ticket), ticketGeneration(ticket), need, deadlineNanos);
+    }
+
+    /**
      * Any thread: fails a started request with {@code errno} (e.g. ECANCELED). Its waiter returns at once; the
      * transport's next {@code beginWrite} on it fails, so it stops writing and closes that connection. A ticket that
      * already completed (or whose slot was reused) is left alone.

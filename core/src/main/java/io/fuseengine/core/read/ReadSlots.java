@@ -8,6 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
 import static io.fuseengine.core.read.SlotLayout.*;
@@ -28,6 +29,13 @@ import static io.fuseengine.core.read.SlotLayout.*;
  * Threads: {@link #tryClaim} and {@link #await} are called by FUSE threads (many); the {@link ReadCompletion}
  * methods by the transport. A waiter never frees a slot in WRITING, so the destination memory is valid for the whole
  * of every write.
+ * <p>
+ * Besides its claimer, a request can have <em>progress waiters</em>: threads that want a prefix of its destination
+ * (other readers of a chunk being fetched) and park in {@link #awaitDelivered} until the transport has delivered
+ * that much. Each registers in one of the slot's {@link #PROGRESS_WAITERS_PER_SLOT} cells and lowers the slot's
+ * wake-at word to the count it needs; {@link #endWrite} wakes the registered waiters once its delivered count reaches
+ * wake-at, and a completion wakes them all. One wake-up per waiter and threshold instead of a poll: on a small machine
+ * every needless wake-up is a context switch taken from the threads producing the bytes.
  */
 public final class ReadSlots implements ReadCompletion
 {
@@ -38,6 +46,11 @@ public final class ReadSlots implements ReadCompletion
     public static final long DEFAULT_MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(5);
     /** How long past its deadline a waiter waits for a write in progress before reporting EIO. */
     private static final long WRITE_GRACE_NS = TimeUnit.SECONDS.toNanos(1);
+    /** Progress waiters one request can park at once; more poll (see {@link #awaitDelivered}). */
+    public static final int PROGRESS_WAITERS_PER_SLOT = 8;
+    /** A progress waiter that found every cell taken looks again after this long. */
+    private static final long UNREGISTERED_POLL_NS = TimeUnit.MICROSECONDS.toNanos(100);
+    private static final int NO_WAKE = Integer.MAX_VALUE;
 
     private final int slotCount;
     private final long maxParkNs;
@@ -46,6 +59,7 @@ public final class ReadSlots implements ReadCompletion
     private final Thread[] waiters;
     private final StreamTarget[] targets;
     private final BackoffIdleStrategy[] idlers;
+    private final AtomicReferenceArray<Thread> progressWaiters;
     private final AtomicInteger inUse = new AtomicInteger();
     private final AtomicInteger claimHint = new AtomicInteger();
 
@@ -74,9 +88,11 @@ public final class ReadSlots implements ReadCompletion
         this.waiters = new Thread[slotCount];
         this.targets = new StreamTarget[slotCount];
         this.idlers = new BackoffIdleStrategy[slotCount];
+        this.progressWaiters = new AtomicReferenceArray<>(slotCount * PROGRESS_WAITERS_PER_SLOT);
         for (int i = 0; i < slotCount; i++)
         {
             idlers[i] = new BackoffIdleStrategy(SPINS, YIELDS, MIN_PARK_NS, maxParkNs);
+            meta.putInt(i * SLOT_STRIDE + WAKE_AT_OFFSET, NO_WAKE);
         }
     }
 
@@ -119,6 +135,7 @@ public final class ReadSlots implements ReadCompletion
                 meta.putLong(base + REQUEST_OFFSET_OFFSET, offset);
                 meta.putInt(base + REQUEST_LENGTH_OFFSET, length);
                 meta.putLong(base + DEADLINE_OFFSET, deadlineNanos);
+                meta.putIntVolatile(base + WAKE_AT_OFFSET, NO_WAKE);
                 targets[slot] = target;
                 waiters[slot] = Thread.currentThread();
                 idlers[slot].reset();
@@ -200,6 +217,7 @@ public final class ReadSlots implements ReadCompletion
                     if (meta.compareAndSetLong(base + STATE_WORD_OFFSET, pending, word(generation, FREE)))
                     {
                         clearOwner(slot);
+                        wakeProgressWaiters(slot); // they see -1 (given up) at once instead of at their next look
                         return -Errno.ETIMEDOUT;
                     }
                     continue;
@@ -248,8 +266,114 @@ public final class ReadSlots implements ReadCompletion
     public void endWrite(final int slot, final long generation, final int delivered)
     {
         final int base = slot * SLOT_STRIDE;
-        meta.putIntRelease(base + RESULT_LENGTH_OFFSET, delivered);
+        // Volatile, not just release: the count must be visible before wake-at is read (the waiter's side lowers
+        // wake-at, then reads the count), or a waiter could miss both this count and its wake-up.
+        meta.putIntVolatile(base + RESULT_LENGTH_OFFSET, delivered);
         meta.putLongRelease(base + STATE_WORD_OFFSET, word(generation, PENDING));
+        final int wakeAt = meta.getIntVolatile(base + WAKE_AT_OFFSET);
+        if (delivered >= wakeAt)
+        {
+            // Reset before waking: a waiter that registers after the scan below lowers wake-at again afterwards.
+            meta.compareAndSetInt(base + WAKE_AT_OFFSET, wakeAt, NO_WAKE);
+            wakeProgressWaiters(slot);
+        }
+    }
+
+    /**
+     * Any thread other than the transport: waits until request (slot, generation) has delivered at least
+     * {@code need} bytes into its destination, or has failed or moved on, or {@code deadlineNanos} passes. The
+     * transport wakes the caller when its count reaches {@code need} (or the request ends), so it parks once, not in a
+     * poll; with all {@link #PROGRESS_WAITERS_PER_SLOT} cells of the slot taken it looks again every 100 µs instead.
+     * The same caveat as {@link #delivered} holds for the destination memory.
+     *
+     * @return the count delivered (≥ {@code need}; the first {@code need} bytes are final and visible), -1 if the
+     * request failed, was given up or its slot moved on, {@code -ETIMEDOUT} once the deadline passed, {@code -EINTR}
+     * if the caller was interrupted.
+     */
+    public int awaitDelivered(final int slot, final long generation, final int need, final long deadlineNanos)
+    {
+        final int base = slot * SLOT_STRIDE;
+        int cell = -1;
+        try
+        {
+            while (true)
+            {
+                int delivered = delivered(slot, generation);
+                if (delivered < 0 || delivered >= need)
+                {
+                    return delivered;
+                }
+                if (cell < 0)
+                {
+                    cell = registerProgressWaiter(slot);
+                }
+                if (cell >= 0)
+                {
+                    lowerWakeAt(base, need);
+                    delivered = delivered(slot, generation); // after the threshold is visible: see endWrite
+                    if (delivered < 0 || delivered >= need)
+                    {
+                        return delivered;
+                    }
+                }
+                final long remaining = deadlineNanos - System.nanoTime();
+                if (remaining <= 0)
+                {
+                    return -Errno.ETIMEDOUT;
+                }
+                if (Thread.currentThread().isInterrupted())
+                {
+                    return -Errno.EINTR;
+                }
+                LockSupport.parkNanos(this, Math.min(cell >= 0 ? maxParkNs : UNREGISTERED_POLL_NS, remaining));
+            }
+        }
+        finally
+        {
+            if (cell >= 0)
+            {
+                progressWaiters.set(cell, null);
+            }
+        }
+    }
+
+    private int registerProgressWaiter(final int slot)
+    {
+        final Thread me = Thread.currentThread();
+        final int first = slot * PROGRESS_WAITERS_PER_SLOT;
+        for (int cell = first; cell < first + PROGRESS_WAITERS_PER_SLOT; cell++)
+        {
+            if (progressWaiters.get(cell) == null && progressWaiters.compareAndSet(cell, null, me))
+            {
+                return cell;
+            }
+        }
+        return -1;
+    }
+
+    private void lowerWakeAt(final int base, final int need)
+    {
+        while (true)
+        {
+            final int current = meta.getIntVolatile(base + WAKE_AT_OFFSET);
+            if (current <= need || meta.compareAndSetInt(base + WAKE_AT_OFFSET, current, need))
+            {
+                return;
+            }
+        }
+    }
+
+    private void wakeProgressWaiters(final int slot)
+    {
+        final int first = slot * PROGRESS_WAITERS_PER_SLOT;
+        for (int cell = first; cell < first + PROGRESS_WAITERS_PER_SLOT; cell++)
+        {
+            final Thread waiter = progressWaiters.get(cell);
+            if (waiter != null)
+            {
+                LockSupport.unpark(waiter);
+            }
+        }
     }
 
     /**
@@ -336,11 +460,12 @@ public final class ReadSlots implements ReadCompletion
         final Thread waiter = waiters[slot];
         meta.putInt(base + ERRNO_OFFSET, errno);
         meta.putInt(base + RESULT_LENGTH_OFFSET, length);
-        meta.putLongRelease(base + STATE_WORD_OFFSET, word(generation, COMPLETE));
+        meta.putLongVolatile(base + STATE_WORD_OFFSET, word(generation, COMPLETE));
         if (waiter != null)
         {
             LockSupport.unpark(waiter);
         }
+        wakeProgressWaiters(slot);
     }
 
     @Override

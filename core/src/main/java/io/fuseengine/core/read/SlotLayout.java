@@ -13,6 +13,8 @@ package io.fuseengine.core.read;
  *  24  request offset in the file (long)                           -- written by the claimer before publish
  *  32  request length (int)                                        -- written by the claimer before publish
  *  40  deadline (long, System.nanoTime)                            -- written by the claimer before publish
+ *  48  wake-at (int): lowest delivered count a progress waiter      -- lowered by waiters (CAS), reset by the
+ *      is parked for ({@link Integer#MAX_VALUE}: none)                 transport when it wakes them (CAS)
  * </pre>
  */
 public final class SlotLayout
@@ -24,6 +26,7 @@ public final class SlotLayout
     public static final int REQUEST_OFFSET_OFFSET = 24;
     public static final int REQUEST_LENGTH_OFFSET = 32;
     public static final int DEADLINE_OFFSET = 40;
+    public static final int WAKE_AT_OFFSET = 48;
     public static final int SLOT_STRIDE = 128;
 
     /** Low bits of the state word hold the state; the rest the generation. */

@@ -510,10 +510,10 @@ public final class StreamingReader implements AutoCloseable
 
     /**
      * Takes this read's part out of the destination (reserved cache entry or staging buffer) of the RUNNING fetch
-     * {@code f} as soon as the transport has delivered it (watching the request's progress,
-     * {@link ReadPipeline#delivered}), instead of waiting for the whole chunk. The bytes are final once delivered; the
-     * destination stays the fetch's until its owner withdraws the ticket and waits for readers still copying
-     * ({@link ChunkFetch#copiers}) in {@link #runFetch}.
+     * {@code f} as soon as the transport has delivered it (parked in {@link ReadPipeline#awaitDelivered}, which the
+     * transport wakes once that part is there), instead of waiting for the whole chunk. The bytes are final once
+     * delivered; the destination stays the fetch's until its owner withdraws the ticket and waits for readers still
+     * copying ({@link ChunkFetch#copiers}) in {@link #runFetch}.
      *
      * @return {@code pn}, {@code -ETIMEDOUT}/{@code -EINTR}, or {@link #FALLBACK} when the fetch is not running
      * with a ticket (queued, starting, or already over: wait for its end and read the cache).
@@ -565,48 +565,39 @@ public final class StreamingReader implements AutoCloseable
             }
             parkNs = Math.min(parkNs * 2, PROGRESS_MAX_PARK_NS);
         }
-        parkNs = PROGRESS_MIN_PARK_NS;
-        while (true)
+        final int delivered = pipeline.awaitDelivered(ticket, from + pn, deadline);
+        if (delivered == -1)
         {
-            final int delivered = pipeline.delivered(ticket);
-            if (delivered < 0)
+            return FALLBACK;
+        }
+        if (delivered < 0)
+        {
+            return delivered; // -ETIMEDOUT or -EINTR
+        }
+        synchronized (f)
+        {
+            if (f.ticket != ticket || f.state != ChunkFetch.RUNNING)
             {
                 return FALLBACK;
             }
-            if (delivered >= from + pn)
-            {
-                synchronized (f)
-                {
-                    if (f.ticket != ticket || f.state != ChunkFetch.RUNNING)
-                    {
-                        return FALLBACK;
-                    }
-                    f.copiers++;
-                }
-                try
-                {
-                    UnsafeApi.copyMemory(source + from, dst, pn);
-                }
-                finally
-                {
-                    synchronized (f)
-                    {
-                        if (--f.copiers == 0)
-                        {
-                            f.notifyAll();
-                        }
-                    }
-                }
-                progressiveReads.increment();
-                return pn;
-            }
-            final int paused = pause(deadline, parkNs);
-            if (paused != 0)
-            {
-                return paused;
-            }
-            parkNs = Math.min(parkNs * 2, PROGRESS_MAX_PARK_NS);
+            f.copiers++;
         }
+        try
+        {
+            UnsafeApi.copyMemory(source + from, dst, pn);
+        }
+        finally
+        {
+            synchronized (f)
+            {
+                if (--f.copiers == 0)
+                {
+                    f.notifyAll();
+                }
+            }
+        }
+        progressiveReads.increment();
+        return pn;
     }
 
     // ------------------------------------------------------------------------------------------------ read-ahead

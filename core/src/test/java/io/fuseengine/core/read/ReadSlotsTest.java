@@ -8,7 +8,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -223,6 +225,158 @@ class ReadSlotsTest
         }
         assertThat(done.await(120, TimeUnit.SECONDS)).as("readers finished").isTrue();
         completer.interrupt();
+        assertThat(failure.get()).isNull();
+        assertThat(slots.inUse()).isZero();
+    }
+
+    @Test
+    void shouldWakeProgressWaiterOnlyOnceItsBytesAreDelivered() throws Exception
+    {
+        final ReadSlots slots = new ReadSlots(2, TimeUnit.HOURS.toNanos(1)); // a lost wake-up hangs, not polls
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        final int slot = slots.tryClaim(TARGET, 0, 4096, destAddress, deadline);
+        final long generation = slots.generation(slot);
+        final CountDownLatch waiting = new CountDownLatch(1);
+        final CompletableFuture<Integer> got = CompletableFuture.supplyAsync(() ->
+        {
+            waiting.countDown();
+            return slots.awaitDelivered(slot, generation, 2048, deadline);
+        });
+        assertThat(waiting.await(10, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(slots.beginWrite(slot, generation)).isTrue();
+        slots.endWrite(slot, generation, 1024);
+        assertThat(got).as("1024 of the 2048 it needs").isNotDone();
+
+        assertThat(slots.beginWrite(slot, generation)).isTrue();
+        slots.endWrite(slot, generation, 3072);
+        assertThat(got.get(10, TimeUnit.SECONDS)).isEqualTo(3072);
+        assertThat(slots.awaitDelivered(slot, generation, 3000, deadline)).as("already there").isEqualTo(3072);
+
+        slots.completeWrite(slot, generation, 4096);
+        assertThat(slots.await(slot, generation, deadline)).isEqualTo(4096);
+    }
+
+    @Test
+    void shouldWakeProgressWaitersWithMinusOneWhenTheRequestFailsOrItsClaimerGivesUp() throws Exception
+    {
+        final ReadSlots slots = new ReadSlots(2, TimeUnit.HOURS.toNanos(1));
+        final long far = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        final int failing = slots.tryClaim(TARGET, 0, 4096, destAddress, far);
+        final long failingGeneration = slots.generation(failing);
+        final CompletableFuture<Integer> onFailure =
+            CompletableFuture.supplyAsync(() -> slots.awaitDelivered(failing, failingGeneration, 4096, far));
+        assertThat(slots.fail(failing, failingGeneration, Errno.EIO)).isTrue();
+        assertThat(onFailure.get(10, TimeUnit.SECONDS)).isEqualTo(-1);
+        assertThat(slots.await(failing, failingGeneration, far)).isEqualTo(-Errno.EIO);
+
+        final long soon = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        final int abandoned = slots.tryClaim(TARGET, 0, 4096, destAddress, soon);
+        final long abandonedGeneration = slots.generation(abandoned);
+        final CountDownLatch waiting = new CountDownLatch(1);
+        final CompletableFuture<Integer> onGiveUp = CompletableFuture.supplyAsync(() ->
+        {
+            waiting.countDown();
+            return slots.awaitDelivered(abandoned, abandonedGeneration, 4096, far);
+        });
+        assertThat(waiting.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(slots.await(abandoned, abandonedGeneration, soon)).isEqualTo(-Errno.ETIMEDOUT);
+        assertThat(onGiveUp.get(10, TimeUnit.SECONDS)).as("woken by the claimer giving up").isEqualTo(-1);
+    }
+
+    @Test
+    void shouldReturnEtimedoutToProgressWaiterAtItsDeadline()
+    {
+        final ReadSlots slots = new ReadSlots(2);
+        final long far = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        final int slot = slots.tryClaim(TARGET, 0, 4096, destAddress, far);
+        final long generation = slots.generation(slot);
+        final long soon = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+        assertThat(slots.awaitDelivered(slot, generation, 1, soon)).isEqualTo(-Errno.ETIMEDOUT);
+        assertThat(slots.fail(slot, generation, Errno.ECANCELED)).isTrue();
+        assertThat(slots.await(slot, generation, far)).isEqualTo(-Errno.ECANCELED);
+    }
+
+    /**
+     * More waiters than a slot has cells (so some poll), each needing a random prefix, against a transport that
+     * delivers in random steps and completes only after every waiter has returned: a threshold wake-up that is lost
+     * shows as a waiter still parked (its park is an hour long) when all the bytes are there.
+     */
+    @Test
+    void shouldNeverLoseProgressWakeUpUnderConcurrentDelivery() throws Exception
+    {
+        final ReadSlots slots = new ReadSlots(4, TimeUnit.HOURS.toNanos(1));
+        final int waiters = ReadSlots.PROGRESS_WAITERS_PER_SLOT + 2;
+        final int length = 1 << 16;
+        final int rounds = 2_000;
+        final AtomicReference<String> failure = new AtomicReference<>();
+        @SuppressWarnings("unchecked")
+        final ArrayBlockingQueue<Object[]>[] inboxes = new ArrayBlockingQueue[waiters];
+        final Thread[] threads = new Thread[waiters];
+        for (int w = 0; w < waiters; w++)
+        {
+            final ArrayBlockingQueue<Object[]> inbox = new ArrayBlockingQueue<>(1);
+            inboxes[w] = inbox;
+            threads[w] = new Thread(() ->
+            {
+                try
+                {
+                    while (true)
+                    {
+                        final Object[] round = inbox.take();
+                        final int slot = (Integer)round[0];
+                        final long generation = (Long)round[1];
+                        final int need = 1 + ThreadLocalRandom.current().nextInt(length);
+                        final int got = slots.awaitDelivered(
+                            slot, generation, need, System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
+                        if (got < need)
+                        {
+                            failure.compareAndSet(null, "needed " + need + ", got " + got);
+                        }
+                        ((CountDownLatch)round[2]).countDown();
+                    }
+                }
+                catch (final InterruptedException ex)
+                {
+                    // done
+                }
+            });
+            threads[w].setDaemon(true);
+            threads[w].start();
+        }
+        try
+        {
+            for (int r = 0; r < rounds && failure.get() == null; r++)
+            {
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                final int slot = slots.tryClaim(TARGET, 0, length, destAddress, deadline);
+                final long generation = slots.generation(slot);
+                final CountDownLatch returned = new CountDownLatch(waiters);
+                for (final ArrayBlockingQueue<Object[]> inbox : inboxes)
+                {
+                    inbox.put(new Object[] {slot, generation, returned});
+                }
+                int delivered = 0;
+                while (delivered < length)
+                {
+                    delivered = Math.min(length, delivered + 1 + ThreadLocalRandom.current().nextInt(length / 4));
+                    assertThat(slots.beginWrite(slot, generation)).isTrue();
+                    slots.endWrite(slot, generation, delivered);
+                }
+                assertThat(returned.await(10, TimeUnit.SECONDS))
+                    .as("round %d: every waiter woken once all %d bytes were delivered", r, length).isTrue();
+                assertThat(slots.beginWrite(slot, generation)).isTrue();
+                slots.completeWrite(slot, generation, length);
+                assertThat(slots.await(slot, generation, deadline)).isEqualTo(length);
+            }
+        }
+        finally
+        {
+            for (final Thread t : threads)
+            {
+                t.interrupt();
+            }
+        }
         assertThat(failure.get()).isNull();
         assertThat(slots.inUse()).isZero();
     }
