@@ -21,6 +21,12 @@ import io.fuseengine.core.read.StreamTarget;
  * index must not open a window), the window opens at 1 chunk ahead and doubles each time the reader enters a new
  * chunk, up to read-ahead-max. Any other read is a seek: the window closes and the stream's queued and in-flight
  * read-ahead is cancelled.
+ * <p>
+ * Until the window opens, a miss is served by a direct read of its own range, except at offset 0 and in a probe
+ * stream's head and tail chunks, where the whole chunk is fetched. The chunks those direct reads touched stay
+ * <em>direct</em> for the rest of the run: fetching one whole when the window opens would fetch again the bytes the
+ * reader already has (up to {@code sequentialReads - 1} reads' worth, 2 MiB with 1 MiB FUSE reads, on every seek),
+ * so its remaining misses are direct reads too, and read-ahead starts after the last of them.
  */
 public final class OpenStream
 {
@@ -54,6 +60,9 @@ public final class OpenStream
     private int windowChunks;
     private long readerChunk = -1;
     private long readAheadNext = -1;
+    /** First and last chunk the direct reads of this run touched (-1: none); see the class comment. */
+    private long directFromChunk = -1;
+    private long directToChunk = -1;
     private boolean closed;
     /** Chunks this stream's read-ahead made resident that its reader has not reached yet (for the waste counter). */
     private final long[] unread;
@@ -160,6 +169,12 @@ public final class OpenStream
             readerChunk = -1;
             readAheadNext = -1;
             unreadCount = 0;
+            directFromChunk = -1;
+            directToChunk = -1;
+            if (wholeChunk == 0)
+            {
+                noteDirect(chunk, end);
+            }
             return (hadReadAhead ? SEEK : 0) | wholeChunk;
         }
         if (end > furthestEnd)
@@ -172,13 +187,18 @@ public final class OpenStream
         }
         if (streak < sequentialReads || maxWindowChunks == 0)
         {
+            if (wholeChunk == 0)
+            {
+                noteDirect(chunk, end);
+            }
             return wholeChunk;
         }
+        final long fetchWhole = !probeChunk && chunk >= directFromChunk && chunk <= directToChunk ? 0 : USE_CHUNK_FETCH;
         if (windowChunks == 0)
         {
             windowChunks = 1;
             readerChunk = chunk;
-            readAheadNext = chunk + 1;
+            readAheadNext = Math.max(chunk, directToChunk) + 1;
         }
         else if (chunk > readerChunk)
         {
@@ -190,10 +210,19 @@ public final class OpenStream
         final long to = Math.min(readerChunk + windowChunks, lastChunk);
         if (from > to)
         {
-            return USE_CHUNK_FETCH;
+            return fetchWhole;
         }
         readAheadNext = to + 1;
-        return USE_CHUNK_FETCH | (from << FROM_SHIFT) | ((to - from + 1) << COUNT_SHIFT);
+        return fetchWhole | (from << FROM_SHIFT) | ((to - from + 1) << COUNT_SHIFT);
+    }
+
+    private void noteDirect(final long chunk, final long end)
+    {
+        if (directFromChunk < 0)
+        {
+            directFromChunk = chunk;
+        }
+        directToChunk = Math.max(directToChunk, (end - 1) >>> chunkShift);
     }
 
     static long readAheadFrom(final long observed)

@@ -13,6 +13,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -126,6 +128,39 @@ class StreamingReaderTest
                 assertThat(rig.transport.count(target, (long)c * CHUNK, CHUNK)).as("requests of chunk %d", c).isEqualTo(1);
             }
             assertThat(rig.transport.bytesOf(target)).as("no byte fetched twice").isEqualTo(target.length());
+            assertThat(rig.reader.readAheadWasted()).isZero();
+        }
+    }
+
+    /**
+     * A player's seek: the reads before the run counts as sequential are direct reads of their own range, and the
+     * chunks they touched must not then be fetched whole (which would fetch those bytes again); read-ahead takes over
+     * after them. Once with the seek landing mid-chunk (its direct reads cross into the next chunk) and once on a chunk
+     * boundary.
+     */
+    @ParameterizedTest(name = "seek to {0} B")
+    @ValueSource(longs = {5L * CHUNK + 3 * READ, 5L * CHUNK})
+    void sequentialRunAfterASeekFetchesNoByteTwice(final long start)
+    {
+        final int chunks = 12;
+        try (Rig rig = new Rig(cache, config(2, 4).build()))
+        {
+            final StreamTarget target = Rig.newFile((long)chunks * CHUNK, "t/seek-run-" + start + ".bin");
+            final OpenStream s = rig.reader.open(target, false);
+            final UnsafeBuffer dest = Rig.buffer(READ);
+            for (long off = start; off < target.length(); off += READ)
+            {
+                rig.readChecked(s, off, READ, dest);
+                rig.awaitReadAheadIdle();
+            }
+            final long lastDirectChunk = (start + 2L * READ - 1) / CHUNK; // sequentialReads = 3: two reads before
+            assertThat(rig.transport.bytesOf(target)).as("no byte fetched twice").isEqualTo(target.length() - start);
+            assertThat(rig.reader.directReads()).as("every read in the chunks the first two touched")
+                .isEqualTo(((lastDirectChunk + 1) * CHUNK - start) / READ);
+            for (long c = lastDirectChunk + 1; c < chunks; c++)
+            {
+                assertThat(rig.transport.count(target, c * CHUNK, CHUNK)).as("requests of chunk %d", c).isEqualTo(1);
+            }
             assertThat(rig.reader.readAheadWasted()).isZero();
         }
     }
