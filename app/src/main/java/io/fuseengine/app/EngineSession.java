@@ -15,11 +15,15 @@ import sun.misc.SignalHandler;
 
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs a mounted engine in the foreground until Ctrl-C or SIGTERM, then unmounts and returns 0.
+ * Runs a mounted engine in the foreground until Ctrl-C or SIGTERM, or until the mount is removed from outside
+ * ({@code fusermount -u}, {@code umount}), then unmounts (if still mounted), stops and returns 0.
  * <p>
- * Threads: {@link #runUntilSignalled} on the main thread; the JVM's signal dispatcher only counts a latch down.
+ * Threads: {@link #runUntilSignalled} on the main thread; the JVM's signal dispatcher and the {@code fe-session-watch}
+ * thread (which waits for the FUSE session to end) only count a latch down.
  */
 final class EngineSession
 {
@@ -68,6 +72,22 @@ final class EngineSession
         }
         final NativeHeapTrimmer trimmer = NativeHeapTrimmer.start(config, engine.fileSystem()::reads);
         final MetricsEndpoint metrics = MetricsEndpoint.start(config, engine, transport, trimmer);
+        final AtomicBoolean unmountedFromOutside = new AtomicBoolean();
+        final Thread sessionWatch = new Thread(() ->
+        {
+            try
+            {
+                engine.awaitSessionEnd(Long.MAX_VALUE, TimeUnit.DAYS);
+                unmountedFromOutside.set(stop.getCount() > 0);
+                stop.countDown();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }, "fe-session-watch");
+        sessionWatch.setDaemon(true);
+        sessionWatch.start();
         System.err.println("fuse-engine: mounted " + engine.mountPoint() + " (rqbit " + config.rqbitUrl()
             + (metrics == null ? "" : "; metrics " + metrics.url()) + "); Ctrl-C to unmount");
         try
@@ -78,7 +98,14 @@ final class EngineSession
         {
             Thread.currentThread().interrupt();
         }
-        LOG.info("signal received: unmounting {}", engine.mountPoint());
+        if (unmountedFromOutside.get())
+        {
+            LOG.info("{} was unmounted from outside (fusermount -u, umount): shutting down", engine.mountPoint());
+        }
+        else
+        {
+            LOG.info("signal received: unmounting {}", engine.mountPoint());
+        }
         if (trimmer != null)
         {
             trimmer.close();
@@ -88,6 +115,7 @@ final class EngineSession
             metrics.close();
         }
         engine.close();
+        sessionWatch.interrupt();
         if (afterUnmount != null)
         {
             afterUnmount.run();

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.Objects;
 import java.util.function.LongConsumer;
 
@@ -300,6 +301,18 @@ public final class MountedEngine implements AutoCloseable
     public Path mountPoint()
     {
         return mount.mountPoint();
+    }
+
+    /**
+     * Any thread: waits until the FUSE session has ended and libfuse has torn it down, which happens when the mount
+     * is removed from outside ({@code fusermount -u}, {@code umount}, an aborted connection) as well as after
+     * {@link #close}.
+     *
+     * @return true if the session ended within the timeout.
+     */
+    public boolean awaitSessionEnd(final long timeout, final TimeUnit unit) throws InterruptedException
+    {
+        return fileSystem.sessionLoop().awaitTeardown(timeout, unit);
     }
 
     /**

@@ -33,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code fuse-engine mount} as a child process against an rqbit-sim in the test JVM: SIGTERM with a read in
- * flight exits 0 and removes the mount without waiting for the read's deadline; SIGKILL leaves a stale mount that
+ * flight exits 0 and removes the mount without waiting for the read's deadline; {@code fusermount -u} from outside
+ * ends the process with exit 0; SIGKILL leaves a stale mount that
  * the next {@code mount} on the same directory detects, clears and replaces; a second mount over a live one is
  * refused with exit 2 and leaves the first one serving.
  */
@@ -152,6 +153,25 @@ class MountProcessLifecycleTest
             {
                 assertThat(s.count()).as("mountpoint empty again").isZero();
             }
+        }
+    }
+
+    @Test
+    void unmountFromOutsideEndsTheProcessWithExitZero() throws Exception
+    {
+        try (CliProcess cli = mount("fusermount.log"))
+        {
+            assertThat(cli.awaitWhileAlive(60, () -> mountedLine(cli) && Files.exists(mnt.resolve("show/video.bin")))).as("mounted; log: %s", cli.log()).isTrue();
+            assertServes(1L << 20, 4096);
+
+            final Process fusermount = new ProcessBuilder("fusermount", "-u", mnt.toString()).redirectErrorStream(true).start();
+            assertThat(fusermount.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(fusermount.exitValue()).as("fusermount -u: %s", new String(fusermount.getInputStream().readAllBytes())).isZero();
+
+            assertThat(cli.process.waitFor(30, TimeUnit.SECONDS)).as("exited after the unmount; log: %s", cli.log()).isTrue();
+            assertThat(cli.process.exitValue()).as("exit code; log: %s", cli.log()).isZero();
+            assertThat(cli.log()).contains("was unmounted from outside");
+            assertThat(CliProcess.isMounted(mnt)).isFalse();
         }
     }
 
