@@ -56,20 +56,23 @@ public final class KernelReadAhead
         {
             return false;
         }
+        final MountTable.Entry entry = MountTable.find(mountPoint);
         if (!isRoot())
         {
+            // the mount's bdi file is root's to write; an administrator (or a udev rule) can do what we cannot
+            final String byHand = entry == null || entry.device().isEmpty() ? ""
+                : " (by hand: echo " + kb + " > " + BDI_ROOT.resolve(entry.device()).resolve("read_ahead_kb") + ")";
             if (requested)
             {
-                LOG.warn("read_ahead_kb of {} left alone: raising it to {} needs root", mountPoint, kb);
+                LOG.warn("read_ahead_kb of {} left alone: raising it to {} needs root{}", mountPoint, kb, byHand);
             }
             else
             {
                 LOG.info("read_ahead_kb of {} left at the kernel's default (not root): the kernel reads 128 KiB at a "
-                    + "time; as root the mount would get {} KiB and 1 MiB reads", mountPoint, kb);
+                    + "time; as root the mount would get {} KiB and 1 MiB reads{}", mountPoint, kb, byHand);
             }
             return false;
         }
-        final MountTable.Entry entry = MountTable.find(mountPoint);
         if (entry == null || entry.device().isEmpty())
         {
             LOG.warn("read_ahead_kb of {} left alone: the mount is not in /proc/self/mountinfo", mountPoint);
