@@ -416,6 +416,31 @@ def human_bytes(v):
     return f"{v:.0f} B"
 
 
+PASSES_NOTE = 'timed passes MB/s '
+
+
+def run_number(row):
+    try:
+        return int(row.get('run', 0))
+    except ValueError:
+        return 0
+
+
+def merge_notes(notes):
+    """One notes cell from every run's note (in run order): each distinct part once; hit's per-run 'timed passes'
+    figures gathered into one part instead of repeating every run's whole note."""
+    parts, passes = [], []
+    for note in notes:
+        for part in filter(None, (note or '').split('; ')):
+            if part.startswith(PASSES_NOTE):
+                passes.append(part[len(PASSES_NOTE):].split(' ')[0])
+            elif part not in parts:
+                parts.append(part)
+    if passes:
+        parts.append(PASSES_NOTE + 'of each run: ' + ', '.join(passes) + ' (row: the last pass of each)')
+    return parts
+
+
 def cmd_report(args):
     """report OUTDIR: writes OUTDIR/results.md (appending OUTDIR/header.md first) and one PNG per workload.
     The titles take SEQ_VERIFY and HIT_SIZE from the environment (the script's settings)."""
@@ -447,7 +472,7 @@ def cmd_report(args):
                   'med': statistics.median(vals) if vals else None,
                   'min': min(vals) if vals else None, 'max': max(vals) if vals else None,
                   'extras': {e: statistics.median([float(r[e]) for r in good]) if good else None for e in extras},
-                  'backend': None, 'notes': sorted({r.get('note', '') for r in rs if r.get('note')})}
+                  'backend': None, 'notes': merge_notes([r.get('note', '') for r in sorted(rs, key=run_number)])}
             bb = [float(r['backend_bytes']) for r in good if r.get('backend_bytes') not in (None, '', '-')]
             if bb:
                 st['backend'] = statistics.median(bb)
