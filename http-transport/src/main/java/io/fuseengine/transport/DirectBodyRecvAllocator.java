@@ -1,5 +1,6 @@
 package io.fuseengine.transport;
 
+import com.kenai.jffi.MemoryIO;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -65,7 +66,7 @@ final class DirectBodyRecvAllocator implements RecvByteBufAllocator
         try
         {
             final long address = PlatformDependent.directBufferAddress(memory);
-            final ByteBuf wrapped = Unpooled.wrappedBuffer(address, 64, false);
+            final ByteBuf wrapped = wrap(address, 64);
             final boolean ok = wrapped.hasMemoryAddress() && wrapped.memoryAddress() == address;
             wrapped.release();
             return ok;
@@ -74,6 +75,16 @@ final class DirectBodyRecvAllocator implements RecvByteBufAllocator
         {
             return false;
         }
+    }
+
+    /**
+     * A Netty buffer over {@code length} bytes at {@code address}, which it never frees: a {@code ByteBuffer} made by
+     * JNI's {@code NewDirectByteBuffer} (jffi), wrapped. Netty's own {@code wrappedBuffer(address, ...)} needs the
+     * {@code io.netty.tryReflectionSetAccessible} property, which changes how Netty allocates every direct buffer.
+     */
+    private static ByteBuf wrap(final long address, final int length)
+    {
+        return Unpooled.wrappedBuffer(MemoryIO.getInstance().newDirectByteBuffer(address, length));
     }
 
     @Override
@@ -101,7 +112,7 @@ final class DirectBodyRecvAllocator implements RecvByteBufAllocator
             if (address != 0)
             {
                 // a wrapped buffer starts out "full" (its bytes readable): empty it, so the read may fill it
-                return Unpooled.wrappedBuffer(address, connection.directWriteCapacity(), false).clear();
+                return wrap(address, connection.directWriteCapacity()).clear();
             }
             return delegate.allocate(alloc);
         }

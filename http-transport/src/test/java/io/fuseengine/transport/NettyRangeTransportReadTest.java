@@ -100,8 +100,9 @@ class NettyRangeTransportReadTest
         }
         if (Runtime.version().feature() < 24)
         {
-            // Java 17-23 with the test flags (java.nio opened, io.netty.tryReflectionSetAccessible); Netty runs
-            // without Unsafe on 24+ by default, and the transport then reads through pooled buffers only
+            // Java 17-23: Netty has Unsafe, and the wrapped destination is jffi's NewDirectByteBuffer (no Netty
+            // property needed); Netty runs without Unsafe on 24+ by default, and the transport then reads through
+            // pooled buffers only
             assertThat(DirectBodyRecvAllocator.supported()).as("Netty can wrap raw addresses in this JVM").isTrue();
         }
 
