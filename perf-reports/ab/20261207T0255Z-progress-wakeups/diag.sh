@@ -13,6 +13,7 @@ java -XX:+UseZGC $FE_JVM -jar $JAR mount $M --rqbit-url http://127.0.0.1:3931 --
 EP=$!
 for i in $(seq 100); do f=$(find $M -name big.bin 2>/dev/null | head -1); [ -n "$f" ] && break; sleep 0.2; done
 echo "file $f"
+grep -o "response bodies read [a-z ]*" /tmp/deng.log | head -1
 for w in $(seq ${WARM:-3}); do sync; echo 3 > /proc/sys/vm/drop_caches; cat /var/tmp/fe-mount-bench/data/big.bin > /dev/null; dd if="$f" of=/dev/null bs=1M 2>&1 | tail -1; done
 snap() { for t in /proc/$1/task/*; do echo "$(cat $t/comm | tr " " _) $(awk "{print \$14+\$15}" $t/stat) $(awk "/^voluntary/ {v=\$2} /^nonvoluntary/ {n=\$2} END {print v+n}" $t/status)"; done | awk "{a[\$1]+=\$2; c[\$1]+=\$3} END {for (k in a) print k, a[k], c[k]}" | sort; }
 snap $EP > /tmp/e0; snap $SP > /tmp/s0

@@ -1,8 +1,8 @@
 package io.fuseengine.bench.mount;
 
 import io.fuseengine.fuse.fs.LeanFuseFs;
-import io.fuseengine.fuse.mount.KernelReadAhead;
 import io.fuseengine.fuse.fs.RawReadCallback;
+import io.fuseengine.fuse.mount.KernelReadAhead;
 import io.fuseengine.sim.ContentGenerator;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.off_t;
@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The Java FUSE ceiling of the through-the-mount benchmark: a read-only jnr-fuse filesystem serving the
@@ -177,8 +179,8 @@ public final class MemoryFs extends LeanFuseFs
     }
 
     /** Read callbacks served, and the largest size asked for (printed at exit: shows the kernel's request size). */
-    private static final java.util.concurrent.atomic.LongAdder READS = new java.util.concurrent.atomic.LongAdder();
-    private static final java.util.concurrent.atomic.AtomicLong MAX_SIZE = new java.util.concurrent.atomic.AtomicLong();
+    private static final LongAdder READS = new LongAdder();
+    private static final AtomicLong MAX_SIZE = new AtomicLong();
 
     @Override
     public int read(final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)

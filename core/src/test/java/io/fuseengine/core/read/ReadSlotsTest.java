@@ -229,6 +229,21 @@ class ReadSlotsTest
         assertThat(slots.inUse()).isZero();
     }
 
+    /** Starts a thread waiting for {@code need} bytes of (slot, generation); returns once it is about to wait. */
+    private static CompletableFuture<Integer> progressWaiter(
+        final ReadSlots slots, final int slot, final long generation, final int need, final long deadline)
+        throws InterruptedException
+    {
+        final CountDownLatch waiting = new CountDownLatch(1);
+        final CompletableFuture<Integer> got = CompletableFuture.supplyAsync(() ->
+        {
+            waiting.countDown();
+            return slots.awaitDelivered(slot, generation, need, deadline);
+        });
+        assertThat(waiting.await(10, TimeUnit.SECONDS)).as("waiter started").isTrue();
+        return got;
+    }
+
     @Test
     void shouldWakeProgressWaiterOnlyOnceItsBytesAreDelivered() throws Exception
     {
@@ -236,13 +251,7 @@ class ReadSlotsTest
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         final int slot = slots.tryClaim(TARGET, 0, 4096, destAddress, deadline);
         final long generation = slots.generation(slot);
-        final CountDownLatch waiting = new CountDownLatch(1);
-        final CompletableFuture<Integer> got = CompletableFuture.supplyAsync(() ->
-        {
-            waiting.countDown();
-            return slots.awaitDelivered(slot, generation, 2048, deadline);
-        });
-        assertThat(waiting.await(10, TimeUnit.SECONDS)).isTrue();
+        final CompletableFuture<Integer> got = progressWaiter(slots, slot, generation, 2048, deadline);
 
         assertThat(slots.beginWrite(slot, generation)).isTrue();
         slots.endWrite(slot, generation, 1024);
@@ -264,8 +273,7 @@ class ReadSlotsTest
         final long far = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         final int failing = slots.tryClaim(TARGET, 0, 4096, destAddress, far);
         final long failingGeneration = slots.generation(failing);
-        final CompletableFuture<Integer> onFailure =
-            CompletableFuture.supplyAsync(() -> slots.awaitDelivered(failing, failingGeneration, 4096, far));
+        final CompletableFuture<Integer> onFailure = progressWaiter(slots, failing, failingGeneration, 4096, far);
         assertThat(slots.fail(failing, failingGeneration, Errno.EIO)).isTrue();
         assertThat(onFailure.get(10, TimeUnit.SECONDS)).isEqualTo(-1);
         assertThat(slots.await(failing, failingGeneration, far)).isEqualTo(-Errno.EIO);
@@ -273,13 +281,7 @@ class ReadSlotsTest
         final long soon = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
         final int abandoned = slots.tryClaim(TARGET, 0, 4096, destAddress, soon);
         final long abandonedGeneration = slots.generation(abandoned);
-        final CountDownLatch waiting = new CountDownLatch(1);
-        final CompletableFuture<Integer> onGiveUp = CompletableFuture.supplyAsync(() ->
-        {
-            waiting.countDown();
-            return slots.awaitDelivered(abandoned, abandonedGeneration, 4096, far);
-        });
-        assertThat(waiting.await(10, TimeUnit.SECONDS)).isTrue();
+        final CompletableFuture<Integer> onGiveUp = progressWaiter(slots, abandoned, abandonedGeneration, 4096, far);
         assertThat(slots.await(abandoned, abandonedGeneration, soon)).isEqualTo(-Errno.ETIMEDOUT);
         assertThat(onGiveUp.get(10, TimeUnit.SECONDS)).as("woken by the claimer giving up").isEqualTo(-1);
     }

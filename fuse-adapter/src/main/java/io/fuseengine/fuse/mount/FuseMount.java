@@ -129,7 +129,7 @@ public final class FuseMount implements AutoCloseable
                 Charset.defaultCharset());
         }
 
-        final int readAheadKb = readAheadKb(config);
+        final int readAheadOption = readAheadOption(config);
         final String options = String.join(",", options(config));
         try
         {
@@ -150,7 +150,7 @@ public final class FuseMount implements AutoCloseable
         }
         LOG.info("mounted {} read-only{} (-o {})", path,
             config.allowRemove() ? ", torrents removable with rmdir/unlink" : "", options);
-        KernelReadAhead.raise(path, readAheadKb, hasReadAheadOption(config));
+        KernelReadAhead.raise(path, readAheadOption < 0 ? KernelReadAhead.DEFAULT_KB : readAheadOption, readAheadOption >= 0);
         return mount;
     }
 
@@ -189,7 +189,17 @@ public final class FuseMount implements AutoCloseable
      */
     public static int readAheadKb(final EngineConfig config)
     {
-        int kb = KernelReadAhead.DEFAULT_KB;
+        final int kb = readAheadOption(config);
+        return kb < 0 ? KernelReadAhead.DEFAULT_KB : kb;
+    }
+
+    /**
+     * @return the value of the last {@link #READ_AHEAD_KB_OPTION} among the configured options, -1 if none.
+     * @throws MountException if it is not a number in [0, {@link KernelReadAhead#MAX_KB}].
+     */
+    private static int readAheadOption(final EngineConfig config)
+    {
+        int kb = -1;
         for (final String extra : config.fuseOptions())
         {
             if (extra.startsWith(READ_AHEAD_KB_OPTION + "="))
@@ -211,11 +221,6 @@ public final class FuseMount implements AutoCloseable
             }
         }
         return kb;
-    }
-
-    private static boolean hasReadAheadOption(final EngineConfig config)
-    {
-        return config.fuseOptions().stream().anyMatch(o -> o.startsWith(READ_AHEAD_KB_OPTION + "="));
     }
 
     /**
