@@ -7,6 +7,7 @@ import io.fuseengine.core.read.PieceRefresher;
 import io.fuseengine.core.read.ReadPipeline;
 import io.fuseengine.core.readahead.StreamingReader;
 import io.fuseengine.fuse.catalog.TorrentCatalog;
+import io.fuseengine.fuse.mount.FuseSessionLoop;
 import io.fuseengine.transport.NettyRangeTransport;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -61,6 +62,10 @@ public final class EngineMetrics implements AutoCloseable
     public static final List<String> PIECE_NAMES = List.of(
         "fuse_engine_piece_reads_total", "fuse_engine_paused_read_failures_total", "fuse_engine_haves_fetches_total",
         "fuse_engine_haves_failures_total", "fuse_engine_piece_polls_total");
+
+    /** Names exported by {@link #bindSession}. */
+    public static final List<String> SESSION_NAMES = List.of(
+        "fuse_engine_read_replies_zero_copy_total", "fuse_engine_read_replies_copied_total");
 
     /** Names exported by {@link #bindProcess} (the trims counter only with a trimmer). */
     public static final List<String> PROCESS_NAMES = List.of(
@@ -133,6 +138,19 @@ public final class EngineMetrics implements AutoCloseable
             NettyRangeTransport::queuedRequests);
         gauge("fuse.engine.transport.legacy.mode", "1 once rqbit was found to ignore bounded ranges (older than v9)",
             transport, t -> t.legacyMode() ? 1 : 0);
+        return this;
+    }
+
+    /** How the FUSE session's own read replies were written: straight from a chunk or fetch, or from a copy. */
+    public EngineMetrics bindSession(final FuseSessionLoop session)
+    {
+        bound.add(session);
+        counter("fuse.engine.read.replies.zero.copy",
+            "Reads replied to the kernel straight from a resident chunk or a running fetch (no copy before the kernel's)",
+            session, FuseSessionLoop::readRepliesTaken);
+        counter("fuse.engine.read.replies.copied",
+            "Reads replied from bytes first copied into a reply buffer (across chunks, direct reads)",
+            session, FuseSessionLoop::readRepliesCopied);
         return this;
     }
 

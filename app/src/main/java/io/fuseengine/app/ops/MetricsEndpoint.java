@@ -63,6 +63,10 @@ public final class MetricsEndpoint implements AutoCloseable
         {
             metrics.bindReadAhead(engine.reader());
         }
+        if (engine.fileSystem().sessionLoop() != null)
+        {
+            metrics.bindSession(engine.fileSystem().sessionLoop());
+        }
         try
         {
             final MetricsEndpoint endpoint = new MetricsEndpoint(metrics, MetricsServer.start(address, metrics::scrape));

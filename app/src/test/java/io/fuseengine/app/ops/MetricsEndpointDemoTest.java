@@ -71,6 +71,7 @@ class MetricsEndpointDemoTest
             expected.addAll(EngineMetrics.CACHE_NAMES);
             expected.addAll(EngineMetrics.PIECE_NAMES);
             expected.addAll(EngineMetrics.PROCESS_NAMES); // the demo trims the C heap (native-trim-interval default)
+            expected.addAll(EngineMetrics.SESSION_NAMES);
             for (final String name : expected)
             {
                 assertThat(metrics.has(name) || metrics.has(name + "_count"))
@@ -78,6 +79,9 @@ class MetricsEndpointDemoTest
             }
             assertThat(metrics.sum("fuse_engine_reads_total").orElse(0)).isPositive();
             assertThat(metrics.sum("fuse_engine_transport_bytes_total").orElse(0)).isPositive();
+            assertThat(metrics.sum("fuse_engine_read_replies_zero_copy_total").orElse(0)
+                + metrics.sum("fuse_engine_read_replies_copied_total").orElse(0))
+                .as("reads replied by the session loop itself").isPositive();
             // the endpoint (and with it the read observer) starts just after the mount: read a file not read yet
             final Path other;
             try (java.util.stream.Stream<Path> s = Files.walk(mnt))

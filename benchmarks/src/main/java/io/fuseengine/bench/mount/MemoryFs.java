@@ -1,7 +1,6 @@
 package io.fuseengine.bench.mount;
 
 import io.fuseengine.fuse.fs.LeanFuseFs;
-import io.fuseengine.fuse.fs.RawReadCallback;
 import io.fuseengine.fuse.mount.KernelReadAhead;
 import io.fuseengine.sim.ContentGenerator;
 import jnr.ffi.Pointer;
@@ -189,9 +188,8 @@ public final class MemoryFs extends LeanFuseFs
     }
 
     @Override
-    protected int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fileInfo)
+    protected int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fh)
     {
-        final long fh = RawReadCallback.fileHandle(fileInfo);
         return readInto(fh > 0 && fh < byIno.length ? byIno[(int)fh] : null, buf, size, offset);
     }
 

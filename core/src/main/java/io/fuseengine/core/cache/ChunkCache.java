@@ -1,5 +1,6 @@
 package io.fuseengine.core.cache;
 
+import io.fuseengine.core.read.ReadSink;
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.hash.Data;
 import net.openhft.chronicle.map.ChronicleMap;
@@ -242,6 +243,28 @@ public final class ChunkCache implements AutoCloseable
      */
     public int read(final CacheFileIdentity file, final long offset, final int length, final long destAddress)
     {
+        return read(file, offset, length, destAddress, null);
+    }
+
+    /**
+     * As {@link #read(CacheFileIdentity, long, int, long)}, but hands the bytes to {@code sink} where the chunk
+     * holds them ({@link ReadSink#take}, under the segment's read lock, so the chunk cannot be evicted or replaced
+     * meanwhile) when the range lies in one chunk; a range across chunks is copied into
+     * {@link ReadSink#destination}.
+     *
+     * @return {@code length} (taken by the sink, or copied to its destination), or {@link #MISS} (nothing taken).
+     */
+    public int read(final CacheFileIdentity file, final long offset, final int length, final ReadSink sink)
+    {
+        if (length > 0 && (offset >>> chunkShift) != ((offset + length - 1) >>> chunkShift))
+        {
+            return read(file, offset, length, sink.destination(length), null);
+        }
+        return read(file, offset, length, 0, sink);
+    }
+
+    private int read(final CacheFileIdentity file, final long offset, final int length, final long destAddress, final ReadSink sink)
+    {
         if (offset < 0 || length <= 0 || offset > file.fileLength() - length)
         {
             misses.increment();
@@ -267,7 +290,7 @@ public final class ChunkCache implements AutoCloseable
             while (done < length)
             {
                 final int n = Math.min(length - done, chunkSize - inChunk);
-                if (!copyFromChunk(cursor, file, chunkIndex, inChunk, n, destAddress + done))
+                if (!copyFromChunk(cursor, file, chunkIndex, inChunk, n, destAddress + done, sink))
                 {
                     misses.increment();
                     return MISS;
@@ -301,7 +324,7 @@ public final class ChunkCache implements AutoCloseable
         }
         try
         {
-            return !closed && copyFromChunk(cursor, file, chunkIndex, 0, 0, 0);
+            return !closed && copyFromChunk(cursor, file, chunkIndex, 0, 0, 0, null);
         }
         finally
         {
@@ -315,7 +338,8 @@ public final class ChunkCache implements AutoCloseable
         final long chunkIndex,
         final int inChunk,
         final int n,
-        final long destAddress)
+        final long destAddress,
+        final ReadSink sink)
     {
         final long key = CacheFileIdentity.chunkKey(file.fileKey(), chunkIndex);
         final long keyOffset = cursors.putKey(cursor, key);
@@ -351,7 +375,11 @@ public final class ChunkCache implements AutoCloseable
             {
                 return false;
             }
-            if (n > 0)
+            if (sink != null)
+            {
+                sink.take(view.addressOffset() + HEADER_LENGTH + inChunk, n); // under the read lock: pinned
+            }
+            else if (n > 0)
             {
                 final UnsafeBuffer dest = cursors.destinationView(cursor);
                 dest.wrap(destAddress, n);

@@ -7,6 +7,7 @@ import io.fuseengine.core.cache.ChunkReservation;
 import io.fuseengine.core.errno.Errno;
 import io.fuseengine.core.read.PieceAvailability;
 import io.fuseengine.core.read.ReadPipeline;
+import io.fuseengine.core.read.ReadSink;
 import io.fuseengine.core.read.SlotLayout;
 import io.fuseengine.core.read.StreamTarget;
 import org.agrona.UnsafeApi;
@@ -265,6 +266,25 @@ public final class StreamingReader implements AutoCloseable
      */
     public int read(final OpenStream s, final long offset, final int length, final long destAddress)
     {
+        return read(s, offset, length, destAddress, null);
+    }
+
+    /**
+     * FUSE thread: as {@link #read(OpenStream, long, int, long)}, for a caller that can take the bytes where they
+     * are. A read inside one chunk that is resident, or that a running fetch is bringing in, is handed to
+     * {@link ReadSink#take} from the chunk or the fetch's destination (pinned for the call); anything else is
+     * copied into {@link ReadSink#destination}. Allocation-free on a cache hit.
+     *
+     * @return bytes read (taken, or copied to the sink's destination), or a negated errno.
+     */
+    public int read(final OpenStream s, final long offset, final int length, final ReadSink sink)
+    {
+        return read(s, offset, length, 0, sink);
+    }
+
+    /** Exactly one of {@code destAddress} (non-zero) and {@code sink} (non-null) is given. */
+    private int read(final OpenStream s, final long offset, final int length, final long destAddress, final ReadSink sink)
+    {
         if (offset < 0 || length < 0)
         {
             return -Errno.EINVAL;
@@ -290,7 +310,7 @@ public final class StreamingReader implements AutoCloseable
         {
             issueReadAhead(s, OpenStream.readAheadFrom(observed), count);
         }
-        if (cache.read(s.file(), offset, n, destAddress) == n)
+        if (fromCache(s.file(), offset, n, destAddress, sink) == n)
         {
             hits.increment();
             return n;
@@ -301,15 +321,16 @@ public final class StreamingReader implements AutoCloseable
         final long lastChunk = (offset + n - 1) >>> chunkShift;
         if (firstChunk == lastChunk)
         {
-            return readPiece(s, firstChunk, offset, n, destAddress, deadline, chunkPolicy || s.isProbeChunk(firstChunk), false);
+            return readPiece(s, firstChunk, offset, n, destAddress, sink, deadline, chunkPolicy || s.isProbeChunk(firstChunk), false);
         }
+        final long dst = sink == null ? destAddress : sink.destination(n);
         int done = 0;
         while (done < n)
         {
             final long off = offset + done;
             final long chunk = off >>> chunkShift;
             final int pn = (int)Math.min(n - done, ((chunk + 1) << chunkShift) - off);
-            final int r = readPiece(s, chunk, off, pn, destAddress + done, deadline, chunkPolicy || s.isProbeChunk(chunk), true);
+            final int r = readPiece(s, chunk, off, pn, dst + done, null, deadline, chunkPolicy || s.isProbeChunk(chunk), true);
             if (r < 0)
             {
                 return r;
@@ -319,19 +340,29 @@ public final class StreamingReader implements AutoCloseable
         return n;
     }
 
-    /** One read's bytes inside one chunk, not (all) resident. */
+    /** Reads the cache into {@code dst}, or hands the bytes to {@code sink} (exactly one of them is given). */
+    private int fromCache(final CacheFileIdentity file, final long off, final int n, final long dst, final ReadSink sink)
+    {
+        return sink == null ? cache.read(file, off, n, dst) : cache.read(file, off, n, sink);
+    }
+
+    /**
+     * One read's bytes inside one chunk, not (all) resident, into {@code dst} or (the whole read, when it lies in
+     * one chunk) to {@code sink}: exactly one of them is given.
+     */
     private int readPiece(
         final OpenStream s,
         final long chunk,
         final long off,
         final int pn,
         final long dst,
+        final ReadSink sink,
         final long deadline,
         final boolean wantChunk,
         final boolean tryCacheFirst)
     {
         final CacheFileIdentity file = s.file();
-        if (tryCacheFirst && cache.read(file, off, pn, dst) == pn)
+        if (tryCacheFirst && fromCache(file, off, pn, dst, sink) == pn)
         {
             return pn;
         }
@@ -344,7 +375,7 @@ public final class StreamingReader implements AutoCloseable
         {
             // queue the whole chunk at the front for a fetcher, and take our part as soon as it has arrived
             if (tryEnqueue(s, chunk, ChunkFetch.PRIORITY_FOREGROUND, false) == SKIPPED
-                && cache.read(file, off, pn, dst) == pn)
+                && fromCache(file, off, pn, dst, sink) == pn)
             {
                 return pn;
             }
@@ -352,17 +383,17 @@ public final class StreamingReader implements AutoCloseable
         }
         if (f != null)
         {
-            final int r = joinFetch(f, file, chunk, off, pn, dst, deadline);
+            final int r = joinFetch(f, file, chunk, off, pn, dst, sink, deadline);
             if (r >= 0 || r == -Errno.ETIMEDOUT || r == -Errno.EINTR)
             {
                 return r;
             }
-            if (cache.read(file, off, pn, dst) == pn)
+            if (fromCache(file, off, pn, dst, sink) == pn)
             {
                 return pn;
             }
         }
-        return direct(s.target(), off, pn, dst, deadline);
+        return direct(s.target(), off, pn, sink == null ? dst : sink.destination(pn), deadline);
     }
 
     private int direct(final StreamTarget target, final long off, final int pn, final long dst, final long deadline)
@@ -392,6 +423,7 @@ public final class StreamingReader implements AutoCloseable
         final long off,
         final int pn,
         final long dst,
+        final ReadSink sink,
         final long deadline)
     {
         synchronized (f)
@@ -420,7 +452,7 @@ public final class StreamingReader implements AutoCloseable
                 }
             }
         }
-        final int progressive = joinProgressively(f, file, chunk, off, pn, dst, deadline);
+        final int progressive = joinProgressively(f, file, chunk, off, pn, dst, sink, deadline);
         if (progressive != FALLBACK)
         {
             return progressive;
@@ -525,6 +557,7 @@ public final class StreamingReader implements AutoCloseable
         final long off,
         final int pn,
         final long dst,
+        final ReadSink sink,
         final long deadline)
     {
         final int from = (int)(off - (chunk << chunkShift));
@@ -584,7 +617,14 @@ public final class StreamingReader implements AutoCloseable
         }
         try
         {
-            UnsafeApi.copyMemory(source + from, dst, pn);
+            if (sink != null)
+            {
+                sink.take(source + from, pn); // pinned: the fetch's owner waits for its copiers
+            }
+            else
+            {
+                UnsafeApi.copyMemory(source + from, dst, pn);
+            }
         }
         finally
         {

@@ -8,7 +8,9 @@ import io.fuseengine.core.meta.TorrentDetails;
 import io.fuseengine.core.meta.TorrentFile;
 import io.fuseengine.core.read.PieceAvailability;
 import io.fuseengine.core.read.PieceFixtures;
+import io.fuseengine.core.read.ReadSink;
 import io.fuseengine.core.read.StreamTarget;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,6 +95,46 @@ class StreamingReaderTest
             rig.readChecked(s, CHUNK - 7, 2 * CHUNK, dest);
             assertThat(rig.transport.requests()).as("served from three cached chunks").hasSize(requests);
             assertThat(rig.reader.hits()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void sinkIsHandedAReadInsideOneResidentChunkAndGetsEveryOtherReadCopiedIntoItsDestination()
+    {
+        try (Rig rig = new Rig(cache, config(0, 0).build()))
+        {
+            final StreamTarget target = Rig.newFile(2L * CHUNK + 333, "t/handed.mkv");
+            final OpenStream s = rig.reader.open(target, true);   // head and tail chunks come in whole
+            final RecordingSink sink = new RecordingSink(2 * CHUNK);
+
+            assertThat(rig.reader.read(s, 100, READ, sink.reset())).isEqualTo(READ);
+            assertThat(sink.destinations).as("a miss: its bytes come from a fetch").isLessThanOrEqualTo(1);
+            Rig.assertBytes(target, sink.bytes, 100, READ);
+            rig.readChecked(s, target.length() - READ, READ, Rig.buffer(READ)); // the tail: chunks 1 and 2 come in
+            rig.awaitReadAheadIdle();
+
+            assertThat(rig.reader.read(s, 1000, READ, sink.reset())).isEqualTo(READ);
+            assertThat(sink.taken).as("a hit inside chunk 0 is handed over").isEqualTo(1);
+            assertThat(sink.takenLength).isEqualTo(READ);
+            assertThat(sink.destinations).isZero();
+            Rig.assertBytes(target, sink.bytes, 1000, READ);
+
+            final int requests = rig.transport.requests().size();
+            assertThat(rig.reader.read(s, CHUNK - 1000, READ, sink.reset())).isEqualTo(READ);
+            assertThat(sink.taken).as("a read across chunks 0 and 1 (both resident) is copied").isZero();
+            assertThat(sink.destinations).isPositive();
+            Rig.assertBytes(target, sink.bytes, CHUNK - 1000, READ);
+            assertThat(rig.transport.requests()).as("served from the cache").hasSize(requests);
+
+            assertThat(rig.reader.read(s, target.length() - 10, READ, sink.reset())).as("short at end of file").isEqualTo(10);
+            assertThat(rig.transport.requests()).hasSize(requests);
+            assertThat(sink.taken).isEqualTo(1);
+            assertThat(sink.takenLength).isEqualTo(10);
+            Rig.assertBytes(target, sink.bytes, target.length() - 10, 10);
+
+            assertThat(rig.reader.read(s, target.length(), READ, sink.reset())).isZero();
+            assertThat(sink.taken + sink.destinations).as("nothing to hand over at end of file").isZero();
+            rig.reader.close(s);
         }
     }
 
@@ -350,6 +392,33 @@ class StreamingReaderTest
             rig.awaitReadAheadIdle();
             assertThat(rig.readChecked(s, CHUNK - READ, READ, dest)).isEqualTo(READ);
             assertThat(cache.isResident(s.file(), 0)).isTrue();
+            assertThat(rig.reader.directReads()).isZero();
+        }
+    }
+
+    @Test
+    void sinkIsHandedItsPartOfAChunkInFlightStraightFromTheFetchWhileTheRestIsStillHeld() throws Exception
+    {
+        try (Rig rig = new Rig(cache, config(2, 4).build()))
+        {
+            final StreamTarget target = Rig.newFile(4L * CHUNK, "t/handed-in-flight.mkv");
+            final CountingTransport.Gate gate = new CountingTransport.Gate(r -> r.offset() == 0 && r.length() == CHUNK);
+            gate.deliverFirst = 2 * READ;
+            rig.transport.gate = gate;
+            final OpenStream s = rig.reader.open(target, true);
+            gate.awaitArrivals(1);
+            final RecordingSink sink = new RecordingSink(READ);
+
+            assertThat(rig.reader.read(s, READ, READ, sink.reset())).isEqualTo(READ);
+            assertThat(sink.taken).isEqualTo(1);
+            assertThat(sink.destinations).isZero();
+            Rig.assertBytes(target, sink.bytes, READ, READ);
+            assertThat(rig.reader.progressiveReads()).isEqualTo(1);
+            assertThat(gate.finished.availablePermits()).as("the head chunk is still held").isZero();
+
+            gate.release.countDown();
+            gate.awaitFinished(1);
+            rig.awaitReadAheadIdle();
             assertThat(rig.reader.directReads()).isZero();
         }
     }
@@ -711,6 +780,34 @@ class StreamingReaderTest
             final long allocated = threads.getThreadAllocatedBytes(me) - before;
             assertThat(bytes).isEqualTo(ops * READ);
             assertThat((double)allocated / ops).as("bytes allocated per hit").isLessThan(16.0);
+
+            final ReadSink handedOver = new ReadSink()
+            {
+                @Override
+                public void take(final long address, final int length)
+                {
+                    dest.putByte(0, UnsafeApi.getByte(address + length - 1));
+                }
+
+                @Override
+                public long destination(final int length)
+                {
+                    throw new AssertionError("a hit inside one chunk is handed over, not copied");
+                }
+            };
+            for (int i = 0; i < ops; i++)
+            {
+                rig.reader.read(s, (i % 8) * (long)READ, READ, handedOver);    // warm-up
+            }
+            final long beforeSink = threads.getThreadAllocatedBytes(me);
+            int handed = 0;
+            for (int i = 0; i < ops; i++)
+            {
+                handed += rig.reader.read(s, (i % 8) * (long)READ, READ, handedOver);
+            }
+            final long allocatedSink = threads.getThreadAllocatedBytes(me) - beforeSink;
+            assertThat(handed).isEqualTo(ops * READ);
+            assertThat((double)allocatedSink / ops).as("bytes allocated per hit handed to a sink").isLessThan(16.0);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.fuseengine.fuse.fs;
 
 import io.fuseengine.fuse.mount.FuseMount;
+import io.fuseengine.fuse.mount.FuseReadReply;
 import io.fuseengine.fuse.mount.FuseSessionLoop;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
@@ -16,7 +17,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>its {@code read} entry is {@link #readRaw} ({@link RawReadCallback}: raw addresses, no {@code FuseFileInfo}
  *   struct, no path string, no {@code Pointer} objects);</li>
  *   <li>{@link #mount} runs libfuse's session loop on Java threads ({@link FuseSessionLoop}), not on libfuse's
- *   native workers that jffi attaches to the JVM callback by callback.</li>
+ *   native workers that jffi attaches to the JVM callback by callback;</li>
+ *   <li>that loop answers {@code FUSE_READ} itself through {@link #readReply} (no path lookup, no buffer allocated
+ *   by libfuse, no native upcall), and the file system may hand over the bytes where they already are
+ *   ({@link FuseReadReply#take}).</li>
  * </ul>
  * Built not lean, it is a plain {@link FuseStubFS} (jnr-fuse's read entry and {@code fuse_main_real}): the
  * benchmarks' Java FUSE ceiling measures both.
@@ -35,7 +39,8 @@ public abstract class LeanFuseFs extends FuseStubFS
      * {@link #readRaw} as a callback object: jnr's native closure refers to it only weakly, so it is held here for
      * the filesystem's life (once collected, the closure would answer every read with 0, i.e. end of file).
      */
-    private final RawReadCallback rawRead = this::readRaw;
+    private final RawReadCallback rawRead =
+        (pathAddress, buf, size, offset, fileInfo) -> readRaw(pathAddress, buf, size, offset, RawReadCallback.fileHandle(fileInfo));
     /** The native closure of {@link #rawRead} in the operations struct (null: jnr-fuse's own); held while mounted. */
     private final Pointer rawReadClosure;
     private volatile FuseSessionLoop sessionLoop;
@@ -52,9 +57,25 @@ public abstract class LeanFuseFs extends FuseStubFS
     /**
      * FUSE thread: the read callback with raw arguments (see {@link RawReadCallback#read}); never throws.
      *
+     * @param pathAddress address of the NUL-terminated path (only to be decoded for a log line), or 0 (none given).
+     * @param buf         address of room for {@code size} bytes.
+     * @param fh          the handle {@code open} stored; 0 when libfuse passed no file info.
      * @return bytes read or a negated errno.
      */
-    protected abstract int readRaw(long pathAddress, long buf, long size, long offset, long fileInfo);
+    protected abstract int readRaw(long pathAddress, long buf, long size, long offset, long fh);
+
+    /**
+     * FUSE thread, lean mounts: answers one {@code FUSE_READ} (the session loop's {@link FuseSessionLoop.ReadHandler});
+     * never throws. This default reads into the reply's {@link FuseReadReply#destination}, as libfuse would into a
+     * buffer of its own; a file system whose bytes already sit in memory may hand them over instead
+     * ({@link FuseReadReply#take}).
+     *
+     * @return bytes read or a negated errno.
+     */
+    protected int readReply(final long fh, final long offset, final int size, final FuseReadReply reply)
+    {
+        return readRaw(0, size <= 0 ? 0 : reply.destination(size), size, offset, fh);
+    }
 
     /**
      * Owner thread: mounts at {@code mountPoint}. Lean: with libfuse's session loop on Java threads
@@ -85,7 +106,7 @@ public abstract class LeanFuseFs extends FuseStubFS
         System.arraycopy(fuseOpts, 0, argv, 3, fuseOpts.length);
         try
         {
-            sessionLoop = FuseSessionLoop.start(fuseOperations, argv, maxPages(fuseOpts));
+            sessionLoop = FuseSessionLoop.start(fuseOperations, argv, maxPages(fuseOpts), this::readReply);
             // as jnr-fuse does: a JVM that exits without unmounting must not leave a dead mount behind
             Runtime.getRuntime().addShutdownHook(new Thread(this::umount, "fuse-umount-on-exit"));
         }

@@ -4,10 +4,12 @@ import io.fuseengine.core.cache.CacheFileIdentity;
 import io.fuseengine.core.errno.Errno;
 import io.fuseengine.core.meta.TorrentProgress;
 import io.fuseengine.core.read.ReadPipeline;
+import io.fuseengine.core.read.ReadSink;
 import io.fuseengine.core.read.SlotLayout;
 import io.fuseengine.core.read.StreamTarget;
 import io.fuseengine.core.readahead.OpenStream;
 import io.fuseengine.core.readahead.StreamingReader;
+import io.fuseengine.fuse.mount.FuseReadReply;
 import io.fuseengine.fuse.mount.FuseSessionLoop;
 import io.fuseengine.fuse.tree.FsNode;
 import io.fuseengine.fuse.tree.FsTree;
@@ -557,7 +559,7 @@ public final class TorrentFileSystem extends LeanFuseFs
     @Override
     public int read(final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
     {
-        return timedRead(path, 0, buf.address(), size, offset, fi.fh.get());
+        return timedRead(path, 0, buf.address(), null, size, offset, fi.fh.get());
     }
 
     /**
@@ -566,15 +568,30 @@ public final class TorrentFileSystem extends LeanFuseFs
      * @return bytes read (short only at end of file) or a negated errno.
      */
     @Override
-    protected int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fileInfo)
+    protected int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fh)
     {
-        return timedRead(null, pathAddress, buf, size, offset, RawReadCallback.fileHandle(fileInfo));
+        return timedRead(null, pathAddress, buf, null, size, offset, fh);
     }
 
-    private int timedRead(final String path, final long pathAddress, final long buf, final long size, final long offset, final long fh)
+    /**
+     * FUSE thread, hot path of a lean mount (the session loop's answer to every {@code FUSE_READ}): a read inside one
+     * chunk that is resident or being fetched is written to the kernel straight from the chunk or the fetch's
+     * destination ({@link FuseReadReply#take}); the rest is copied into the reply's room.
+     *
+     * @return bytes read (short only at end of file) or a negated errno.
+     */
+    @Override
+    protected int readReply(final long fh, final long offset, final int size, final FuseReadReply reply)
+    {
+        return timedRead(null, 0, 0, reply, size, offset, fh);
+    }
+
+    /** Exactly one of {@code buf} (non-zero) and {@code sink} (non-null) is given. */
+    private int timedRead(final String path, final long pathAddress, final long buf, final ReadSink sink, final long size,
+        final long offset, final long fh)
     {
         final long t0 = System.nanoTime();
-        final int result = doRead(path, pathAddress, buf, size, offset, fh);
+        final int result = doRead(path, pathAddress, buf, sink, size, offset, fh);
         try
         {
             readObserver.accept(System.nanoTime() - t0);
@@ -586,17 +603,25 @@ public final class TorrentFileSystem extends LeanFuseFs
         return result;
     }
 
-    /** For a log line: {@code path}, or the one at {@code pathAddress} decoded (the raw callback's). */
-    private static String pathOf(final String path, final long pathAddress)
+    /**
+     * For a log line: {@code path}, or the one at {@code pathAddress} decoded (the raw callback's), or the handle
+     * (the session loop's read, which has no path).
+     */
+    private static String pathOf(final String path, final long pathAddress, final long fh)
     {
-        if (path != null || pathAddress == 0)
+        if (path != null)
         {
             return path;
+        }
+        if (pathAddress == 0)
+        {
+            return "file handle " + fh;
         }
         return Pointer.wrap(Runtime.getSystemRuntime(), pathAddress).getString(0);
     }
 
-    private int doRead(final String path, final long pathAddress, final long buf, final long size, final long offset, final long fh)
+    private int doRead(final String path, final long pathAddress, final long buf, final ReadSink sink, final long size,
+        final long offset, final long fh)
     {
         reads.increment();
         StreamTarget target = null;
@@ -606,7 +631,7 @@ public final class TorrentFileSystem extends LeanFuseFs
             target = reader == null ? openFiles.target(fh) : stream == null ? null : stream.target();
             if (target == null)
             {
-                LOG.warn("read of {} at offset {} with unknown file handle: {}", pathOf(path, pathAddress), offset, Errno.name(Errno.EBADF));
+                LOG.warn("read of {} at offset {} with unknown file handle: {}", pathOf(path, pathAddress, fh), offset, Errno.name(Errno.EBADF));
                 return -Errno.EBADF;
             }
             if (offset < 0)
@@ -629,9 +654,15 @@ public final class TorrentFileSystem extends LeanFuseFs
                 return -recent.errno();
             }
             final int length = (int)Math.min(size, SlotLayout.MAX_READ_LENGTH);
-            final int result = stream == null
-                ? pipeline.read(target, offset, length, buf)
-                : reader.read(stream, offset, length, buf);
+            final int result;
+            if (stream != null)
+            {
+                result = sink == null ? reader.read(stream, offset, length, buf) : reader.read(stream, offset, length, sink);
+            }
+            else
+            {
+                result = pipeline.read(target, offset, length, sink == null ? buf : sink.destination(length));
+            }
             if (result < 0)
             {
                 openFiles.recordFailure(fh, offset, length, -result, System.nanoTime());
@@ -641,7 +672,7 @@ public final class TorrentFileSystem extends LeanFuseFs
         }
         catch (final Throwable t)
         {
-            LOG.error("read of {} at offset {} failed: {}", target != null ? target : pathOf(path, pathAddress), offset, Errno.name(Errno.EIO), t);
+            LOG.error("read of {} at offset {} failed: {}", target != null ? target : pathOf(path, pathAddress, fh), offset, Errno.name(Errno.EIO), t);
             return -Errno.EIO;
         }
     }

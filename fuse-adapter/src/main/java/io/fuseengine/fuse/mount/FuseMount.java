@@ -75,7 +75,7 @@ public final class FuseMount implements AutoCloseable
      * Largest read the kernel may send in one request ({@code max_read}): 1 MiB, the kernel's default
      * {@code max_pages_limit}, negotiated by {@link InitReplyMaxPages} (libfuse 2 alone stops at 128 KiB).
      */
-    public static final int MAX_READ_BYTES = InitReplyMaxPages.KERNEL_MAX_PAGES * 4096;
+    public static final int MAX_READ_BYTES = FuseProtocol.KERNEL_MAX_PAGES * 4096;
     /**
      * Our own mount option (the {@code x-} prefix marks options meant for userspace, as in fstab): as root, set the
      * mount's kernel {@code read_ahead_kb} to the value after mounting ({@link KernelReadAhead}). Never passed to

@@ -8,6 +8,7 @@ import jnr.ffi.Struct;
 import jnr.ffi.byref.IntByReference;
 import jnr.ffi.byref.PointerByReference;
 import jnr.ffi.types.size_t;
+import org.agrona.UnsafeApi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.struct.FuseOperations;
@@ -15,6 +16,25 @@ import ru.serce.jnrfuse.struct.FuseOperations;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import static io.fuseengine.fuse.mount.FuseProtocol.EINTR;
+import static io.fuseengine.fuse.mount.FuseProtocol.EIO;
+import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_BUF_FD;
+import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_BUF_FLAGS;
+import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_BUF_MEM;
+import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_BUF_POS;
+import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_BUF_SIZE_OFFSET;
+import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_BUF_STRUCT_SIZE;
+import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_INIT;
+import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_READ;
+import static io.fuseengine.fuse.mount.FuseProtocol.IN_HEADER_OPCODE;
+import static io.fuseengine.fuse.mount.FuseProtocol.IN_HEADER_SIZE;
+import static io.fuseengine.fuse.mount.FuseProtocol.IN_HEADER_UNIQUE;
+import static io.fuseengine.fuse.mount.FuseProtocol.READ_IN_FH;
+import static io.fuseengine.fuse.mount.FuseProtocol.READ_IN_NEEDED;
+import static io.fuseengine.fuse.mount.FuseProtocol.READ_IN_OFFSET;
+import static io.fuseengine.fuse.mount.FuseProtocol.READ_IN_SIZE;
 
 /**
  * libfuse 2's multi-threaded session loop, run on Java threads: what {@code fuse_main_real} does ({@code fuse_setup},
@@ -31,6 +51,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #MAX_IDLE_WORKERS} are idle. The loop ends when the kernel ends the session (unmount: every blocked
  * receive returns); the last worker out tears the session down ({@code fuse_teardown}).
  * <p>
+ * Reads do not go through libfuse: given a {@link ReadHandler}, a worker answers each {@code FUSE_READ} itself
+ * ({@link FuseReadReply}), so a read costs no path lookup, no native upcall and no buffer allocated by libfuse, and
+ * the file system can have its reply written to {@code /dev/fuse} straight from memory that already holds the bytes.
+ * Every other request (and every read when no handler is given) is processed by libfuse as before.
+ * <p>
  * Threads: {@link #start} on the owner's thread; the workers are daemon threads {@code fuse-N}.
  */
 public final class FuseSessionLoop
@@ -42,11 +67,27 @@ public final class FuseSessionLoop
      * (no jffi attach phase), so a few more than libfuse are kept and a burst of readers leaves at most this many.
      */
     public static final int MAX_IDLE_WORKERS = 16;
-    /** {@code struct fuse_buf} of libfuse 2.9 on LP64: size_t size @0, int flags @8, void *mem @16, int fd @24, off_t pos @32. */
-    private static final int FUSE_BUF_SIZE = 40;
-    private static final int FUSE_BUF_MEM = 16;
-    private static final int EINTR = 4;
     private static final int INIT_TIMEOUT_SECONDS = 10;
+
+    /**
+     * Answers {@code FUSE_READ} requests in place of libfuse ({@link FuseReadReply}).
+     * <p>
+     * Threads: FUSE workers, many at once.
+     */
+    @FunctionalInterface
+    public interface ReadHandler
+    {
+        /**
+         * Serves one read: bytes handed to {@code reply} ({@link FuseReadReply#take}) or copied into its
+         * {@link FuseReadReply#destination}, or an error. Must not throw.
+         *
+         * @param fh     the handle the file system's {@code open} gave the file (libfuse passes it on unchanged).
+         * @param offset file offset.
+         * @param size   bytes asked for.
+         * @return bytes read (short only at end of file) or a negated errno.
+         */
+        int read(long fh, long offset, int size, FuseReadReply reply);
+    }
 
     /** The libfuse 2.9 functions the loop needs (all exported by libfuse.so.2). */
     public interface LibFuseSession
@@ -99,6 +140,12 @@ public final class FuseSessionLoop
     private final long bufferSize;
     /** Pages per FUSE request asked for in the INIT reply ({@link InitReplyMaxPages}); below 2: libfuse's 32. */
     private final int maxPages;
+    /** Answers reads instead of libfuse; null: libfuse does. */
+    private final ReadHandler readHandler;
+    private final int fd;
+    /** Reads the workers answered from the file system's memory / from a copy. */
+    private final LongAdder takenReplies = new LongAdder();
+    private final LongAdder copiedReplies = new LongAdder();
     /** Pages per request the INIT reply carried; 0: libfuse's (32, 128 KiB). */
     private volatile int negotiatedMaxPages;
     /** Workers waiting in receive (or about to). */
@@ -113,9 +160,10 @@ public final class FuseSessionLoop
     private final FuseOperations operations;
 
     private FuseSessionLoop(final LibFuseSession lib, final FuseOperations operations, final Pointer fuse,
-        final Pointer mountPointString, final int maxPages)
+        final Pointer mountPointString, final int maxPages, final ReadHandler readHandler)
     {
         this.lib = lib;
+        this.readHandler = readHandler;
         this.maxPages = maxPages;
         this.operations = operations;
         this.fuse = fuse;
@@ -123,6 +171,7 @@ public final class FuseSessionLoop
         this.session = lib.fuse_get_session(fuse);
         this.channel = lib.fuse_session_next_chan(session, null);
         this.bufferSize = lib.fuse_chan_bufsize(channel);
+        this.fd = lib.fuse_chan_fd(channel);
     }
 
     /**
@@ -132,10 +181,13 @@ public final class FuseSessionLoop
      * @param argv       libfuse's command line: program name, {@code -f}, the mountpoint, options.
      * @param maxPages   pages (4 KiB) per FUSE request to negotiate beyond libfuse 2's 32 ({@link InitReplyMaxPages};
      *                   the options must carry a {@code max_read} as large); below 2: libfuse's own INIT reply.
+     * @param readHandler answers every {@code FUSE_READ} instead of libfuse (and the operations struct's
+     *                   {@code read}); null: libfuse dispatches reads as any other request.
      * @return the running loop.
      * @throws IllegalStateException if libfuse refuses (its reason is on stderr).
      */
-    public static FuseSessionLoop start(final FuseOperations operations, final String[] argv, final int maxPages)
+    public static FuseSessionLoop start(final FuseOperations operations, final String[] argv, final int maxPages,
+        final ReadHandler readHandler)
     {
         final LibFuseSession lib = Holder.LIB;
         final PointerByReference mountPoint = new PointerByReference();
@@ -146,7 +198,7 @@ public final class FuseSessionLoop
         {
             throw new IllegalStateException("fuse_setup failed (libfuse's reason is on stderr)");
         }
-        final FuseSessionLoop loop = new FuseSessionLoop(lib, operations, fuse, mountPoint.getValue(), maxPages);
+        final FuseSessionLoop loop = new FuseSessionLoop(lib, operations, fuse, mountPoint.getValue(), maxPages, readHandler);
         loop.spawn();
         // the kernel applies INIT's answer (e.g. the bdi's read-ahead) when it arrives: return after that, so what
         // the caller sets on the mount afterwards is not overwritten
@@ -176,6 +228,18 @@ public final class FuseSessionLoop
         return negotiatedMaxPages;
     }
 
+    /** Reads the {@link ReadHandler} answered straight from the file system's memory (no copy before the kernel's). */
+    public long readRepliesTaken()
+    {
+        return takenReplies.sum();
+    }
+
+    /** Reads the {@link ReadHandler} answered with bytes copied into the reply's room (errors, end of file: not counted). */
+    public long readRepliesCopied()
+    {
+        return copiedReplies.sum();
+    }
+
     /** Workers alive now. */
     public int workersAlive()
     {
@@ -201,23 +265,63 @@ public final class FuseSessionLoop
         t.start();
     }
 
+    /** Whether the request just received is the kernel's {@code FUSE_INIT}. */
+    private static boolean isInit(final Pointer buf, final long request)
+    {
+        return buf.getInt(FUSE_BUF_FLAGS) == 0
+            && buf.getLong(FUSE_BUF_SIZE_OFFSET) >= IN_HEADER_SIZE
+            && UnsafeApi.getInt(request + IN_HEADER_OPCODE) == FUSE_INIT;
+    }
+
+    /** Whether the request just received is a {@code FUSE_READ} in memory (not spliced into a pipe) and whole. */
+    private static boolean isRead(final Pointer buf, final long request)
+    {
+        return buf.getInt(FUSE_BUF_FLAGS) == 0
+            && buf.getLong(FUSE_BUF_SIZE_OFFSET) >= READ_IN_NEEDED
+            && UnsafeApi.getInt(request + IN_HEADER_OPCODE) == FUSE_READ;
+    }
+
+    /**
+     * Answers the {@code FUSE_READ} at {@code request} through the {@link ReadHandler}, bypassing libfuse's dispatch
+     * (which would look up the path and call the operations struct's {@code read} into a buffer it allocates).
+     * libfuse keeps no state for a read it did not dispatch; a {@code FUSE_INTERRUPT} for one finds no request and
+     * is answered {@code EAGAIN} by libfuse, after which the kernel drops it once the read has been answered.
+     */
+    private void answerRead(final long request, final FuseReadReply reply)
+    {
+        final int size = UnsafeApi.getInt(request + READ_IN_SIZE);
+        reply.begin(UnsafeApi.getLong(request + IN_HEADER_UNIQUE), size);
+        int result;
+        try
+        {
+            result = readHandler.read(UnsafeApi.getLong(request + READ_IN_FH), UnsafeApi.getLong(request + READ_IN_OFFSET),
+                size, reply);
+        }
+        catch (final Throwable t)
+        {
+            LOG.error("FUSE read handler failed: replying EIO", t);
+            result = -EIO;
+        }
+        reply.finish(result);
+    }
+
     /** A worker: receive a request, process it (the filesystem's callback runs here), until the session ends. */
     private void work()
     {
         final Pointer data = Memory.allocateDirect(runtime, (int)bufferSize);
-        final Pointer buf = Memory.allocateDirect(runtime, FUSE_BUF_SIZE, true);
+        final Pointer buf = Memory.allocateDirect(runtime, FUSE_BUF_STRUCT_SIZE, true);
         final Pointer channelRef = Memory.allocateDirect(runtime, Long.BYTES, true);
+        final FuseReadReply reply = readHandler == null ? null : new FuseReadReply(fd, takenReplies, copiedReplies);
         boolean counted = true; // this worker is in idle
-        boolean first = true;
         try
         {
             while (lib.fuse_session_exited(session) == 0)
             {
-                buf.putLong(0, bufferSize);          // fuse_ll_receive_buf overwrites size with the bytes received
-                buf.putInt(8, 0);
+                buf.putLong(FUSE_BUF_SIZE_OFFSET, bufferSize); // fuse_ll_receive_buf overwrites it with the bytes received
+                buf.putInt(FUSE_BUF_FLAGS, 0);
                 buf.putAddress(FUSE_BUF_MEM, data.address());
-                buf.putInt(24, 0);
-                buf.putLong(32, 0);
+                buf.putInt(FUSE_BUF_FD, 0);
+                buf.putLong(FUSE_BUF_POS, 0);
                 channelRef.putAddress(0, channel.address());
                 final int res = lib.fuse_session_receive_buf(session, buf, channelRef);
                 if (res == -EINTR)
@@ -237,12 +341,16 @@ public final class FuseSessionLoop
                 {
                     spawn(); // every worker busy: one more waits for the next request
                 }
-                if (first)
+                if (isInit(buf, data.address()))
                 {
-                    first = false; // the kernel's INIT: nothing else arrives before it is answered
+                    // the session's first request: nothing else arrives before it is answered
                     negotiatedMaxPages = InitReplyMaxPages.process(maxPages, data.address(), channel, session,
-                        bufferSize, lib.fuse_chan_fd(channel), () -> lib.fuse_session_process_buf(session, buf, channel));
+                        bufferSize, fd, () -> lib.fuse_session_process_buf(session, buf, channel));
                     initialised.countDown();
+                }
+                else if (reply != null && isRead(buf, data.address()))
+                {
+                    answerRead(data.address(), reply);
                 }
                 else
                 {
@@ -262,6 +370,10 @@ public final class FuseSessionLoop
         }
         finally
         {
+            if (reply != null)
+            {
+                reply.close();
+            }
             if (counted)
             {
                 idle.decrementAndGet();

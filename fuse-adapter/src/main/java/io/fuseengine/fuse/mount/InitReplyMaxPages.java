@@ -1,16 +1,35 @@
 package io.fuseengine.fuse.mount;
 
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.Delegate;
 import jnr.ffi.types.intptr_t;
 import jnr.ffi.types.size_t;
-import jnr.ffi.types.ssize_t;
 import org.agrona.UnsafeApi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+
+import static io.fuseengine.fuse.mount.FuseProtocol.CHAN_BUFSIZE;
+import static io.fuseengine.fuse.mount.FuseProtocol.CHAN_FD;
+import static io.fuseengine.fuse.mount.FuseProtocol.CHAN_OP_SEND;
+import static io.fuseengine.fuse.mount.FuseProtocol.CHAN_SESSION;
+import static io.fuseengine.fuse.mount.FuseProtocol.EIO;
+import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_INIT;
+import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_MAX_PAGES;
+import static io.fuseengine.fuse.mount.FuseProtocol.INIT_IN_FLAGS;
+import static io.fuseengine.fuse.mount.FuseProtocol.INIT_OUT_FLAGS;
+import static io.fuseengine.fuse.mount.FuseProtocol.INIT_OUT_MAX_PAGES;
+import static io.fuseengine.fuse.mount.FuseProtocol.INIT_OUT_SIZE;
+import static io.fuseengine.fuse.mount.FuseProtocol.IN_HEADER_OPCODE;
+import static io.fuseengine.fuse.mount.FuseProtocol.IN_HEADER_UNIQUE;
+import static io.fuseengine.fuse.mount.FuseProtocol.IOVEC_SIZE;
+import static io.fuseengine.fuse.mount.FuseProtocol.KERNEL_MAX_PAGES;
+import static io.fuseengine.fuse.mount.FuseProtocol.LIBFUSE_INIT_OUT_SIZE;
+import static io.fuseengine.fuse.mount.FuseProtocol.OUT_HEADER_ERROR;
+import static io.fuseengine.fuse.mount.FuseProtocol.OUT_HEADER_SIZE;
+import static io.fuseengine.fuse.mount.FuseProtocol.OUT_HEADER_UNIQUE;
 
 /**
  * Lets a libfuse 2 session take reads larger than 128 KiB: answers the kernel's {@code FUSE_INIT} with
@@ -35,60 +54,12 @@ final class InitReplyMaxPages
 {
     private static final Logger LOG = LoggerFactory.getLogger(InitReplyMaxPages.class);
 
-    /** {@code FUSE_INIT} opcode. */
-    static final int FUSE_INIT = 26;
-    /** INIT flag: {@code fuse_init_out.max_pages} is valid (kernel ≥ 4.20). */
-    static final int FUSE_MAX_PAGES = 1 << 22;
-    /** The kernel's largest {@code max_pages} by default ({@code fs.fuse.max_pages_limit}). */
-    static final int KERNEL_MAX_PAGES = 256;
-
-    /** {@code struct fuse_in_header}: u32 len, u32 opcode, u64 unique, u64 nodeid, u32 uid, gid, pid, padding. */
-    private static final int IN_HEADER_OPCODE = 4;
-    private static final int IN_HEADER_UNIQUE = 8;
-    private static final int IN_HEADER_SIZE = 40;
-    /** {@code struct fuse_init_in}: u32 major, minor, max_readahead, flags. */
-    private static final int INIT_IN_FLAGS = IN_HEADER_SIZE + 12;
-    /** {@code struct fuse_out_header}: u32 len, s32 error, u64 unique. */
-    private static final int OUT_HEADER_ERROR = 4;
-    private static final int OUT_HEADER_UNIQUE = 8;
-    private static final int OUT_HEADER_SIZE = 16;
-    /**
-     * {@code struct fuse_init_out}: u32 major, minor, max_readahead, flags; u16 max_background, congestion_threshold;
-     * u32 max_write (the end of libfuse 2.9's, protocol 7.19), time_gran (7.23); u16 max_pages, map_alignment (7.28).
-     */
-    private static final int INIT_OUT_FLAGS = 12;
-    private static final int LIBFUSE_INIT_OUT_SIZE = 24;
-    private static final int INIT_OUT_MAX_PAGES = 28;
-    private static final int INIT_OUT_SIZE = 32;
-    /** {@code struct iovec}: void *iov_base, size_t iov_len. */
-    private static final int IOVEC_SIZE = 16;
-    /**
-     * libfuse 2.9's {@code struct fuse_chan} on LP64: {@code struct fuse_chan_ops op} (receive, send, destroy),
-     * {@code struct fuse_session *se}, {@code int fd}, {@code size_t bufsize}, ...
-     */
-    private static final int CHAN_OP_SEND = 8;
-    private static final int CHAN_SESSION = 24;
-    private static final int CHAN_FD = 32;
-    private static final int CHAN_BUFSIZE = 40;
-    private static final int EIO = 5;
-
-    /** libc's {@code writev}. */
-    public interface LibC
-    {
-        @ssize_t long writev(int fd, @intptr_t long iov, int count);
-    }
-
     /** libfuse 2's {@code int (*send)(struct fuse_chan *, const struct iovec iov[], size_t count)}. */
     @FunctionalInterface
     public interface ChannelSend
     {
         @Delegate
         int send(@intptr_t long channel, @intptr_t long iov, @size_t long count);
-    }
-
-    private static final class LibCHolder
-    {
-        static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
     }
 
     private final int maxPages;
@@ -198,11 +169,12 @@ final class InitReplyMaxPages
             UnsafeApi.putLong(reply + Long.BYTES, OUT_HEADER_SIZE);
             UnsafeApi.putLong(reply + IOVEC_SIZE, out);
             UnsafeApi.putLong(reply + IOVEC_SIZE + Long.BYTES, INIT_OUT_SIZE);
-            final long written = LibCHolder.LIBC.writev(fd, reply, 2);
+            final long written = FuseProtocol.writev(fd, reply, 2);
             patched = written == OUT_HEADER_SIZE + INIT_OUT_SIZE;
             return patched ? 0 : -EIO;
         }
         // as libfuse's fuse_kern_chan_send: 0, or the negated errno (ENOENT: the request was interrupted)
-        return LibCHolder.LIBC.writev(fd, iov, (int)count) < 0 ? -Runtime.getSystemRuntime().getLastError() : 0;
+        final long written = FuseProtocol.writev(fd, iov, (int)count);
+        return written < 0 ? (int)written : 0;
     }
 }

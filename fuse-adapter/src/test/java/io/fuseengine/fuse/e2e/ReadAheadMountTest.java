@@ -2,6 +2,7 @@ package io.fuseengine.fuse.e2e;
 
 import io.fuseengine.fuse.MountedEngine;
 import io.fuseengine.fuse.mount.FuseMount;
+import io.fuseengine.fuse.mount.FuseSessionLoop;
 import io.fuseengine.fuse.mount.MountTable;
 import io.fuseengine.sim.FaultInjector;
 import io.fuseengine.sim.RqbitSim;
@@ -139,6 +140,34 @@ class ReadAheadMountTest
         assertThat(engine.reader().readAheadChunks()).isPositive();
         assertThat(sim.stats().streamBytesServed() - servedBefore)
             .as("no chunk fetched twice").isLessThanOrEqualTo(length + 2L * CHUNK);
+    }
+
+    @Test
+    void readsInsideOneChunkAreRepliedStraightFromTheCacheOrTheFetchNotFromACopy() throws Exception
+    {
+        final RqbitSim sim = SimMount.startSim();
+        final long length = 32L * MIB + 4321;
+        final SimTorrent movie = sim.addTorrent(TorrentSpec.builder("zero-copy").file(length, "movie.mkv").file(100, "movie.nfo").build());
+        mount(sim, c -> c.cacheChunkSize(4 * MIB).readAheadMax(16L * MIB));
+        final FuseSessionLoop loop = fx.engine().fileSystem().sessionLoop();
+        final long taken0 = loop.readRepliesTaken();
+        final long copied0 = loop.readRepliesCopied();
+        final long reads0 = fx.engine().fileSystem().reads();
+
+        assertThat(sha256(fx.mnt.resolve("zero-copy/movie.mkv"))).isEqualTo(expectedSha256(movie.files().get(0)));
+
+        // a reader can see its bytes before the worker that wrote them has counted its reply: wait for the counts
+        final long reads = fx.engine().fileSystem().reads() - reads0;
+        SimMount.await(Duration.ofSeconds(10),
+            () -> loop.readRepliesTaken() - taken0 + loop.readRepliesCopied() - copied0 >= reads);
+        final long taken = loop.readRepliesTaken() - taken0;
+        final long copied = loop.readRepliesCopied() - copied0;
+        assertThat(taken + copied).as("every read was answered by the session loop's own reply with bytes")
+            .isEqualTo(reads);
+        // the first reads of a run are direct (copied), and a read across a 4 MiB chunk boundary is copied; the rest
+        // come from a resident chunk or a running fetch
+        assertThat(taken).as("replies written from the chunk or the fetch: %d taken, %d copied of %d reads", taken, copied, reads)
+            .isGreaterThanOrEqualTo(reads / 2);
     }
 
     @Test

@@ -143,7 +143,7 @@ class StreamingReadPathTest
         final Pointer raw = RT.getMemoryManager().allocateDirect(131072);
         final Pointer viaJnr = RT.getMemoryManager().allocateDirect(131072);
 
-        assertThat(fs.readRaw(path.address(), raw.address(), 131072, 200_000, mem.address())).isEqualTo(100_000);
+        assertThat(fs.readRaw(path.address(), raw.address(), 131072, 200_000, fi.fh.get())).isEqualTo(100_000);
         assertGenerated(raw, target, 200_000, 100_000);
         assertThat(fs.read("/Show/s01/e01.mkv", viaJnr, 131072, 200_000, fi)).isEqualTo(100_000);
         final byte[] a = new byte[100_000];
@@ -154,7 +154,7 @@ class StreamingReadPathTest
 
         assertThat(fs.readRaw(path.address(), raw.address(), 4096, 0, 0)).isEqualTo(-Errno.EBADF);
         assertThat(fs.release("/Show/s01/e01.mkv", fi)).isZero();
-        assertThat(fs.readRaw(path.address(), raw.address(), 4096, 0, mem.address())).isEqualTo(-Errno.EBADF);
+        assertThat(fs.readRaw(path.address(), raw.address(), 4096, 0, fi.fh.get())).isEqualTo(-Errno.EBADF);
     }
 
     @Test

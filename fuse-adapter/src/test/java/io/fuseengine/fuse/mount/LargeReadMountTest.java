@@ -58,7 +58,7 @@ class LargeReadMountTest
     void shouldNegotiateOneMebibyteReadsWhenMaxReadAllowsThem() throws Exception
     {
         final Path mnt = mount("max_read=" + FuseMount.MAX_READ_BYTES);
-        assertThat(fs.sessionLoop().negotiatedMaxPages()).isEqualTo(InitReplyMaxPages.KERNEL_MAX_PAGES);
+        assertThat(fs.sessionLoop().negotiatedMaxPages()).isEqualTo(FuseProtocol.KERNEL_MAX_PAGES);
 
         final boolean raised = raisedReadAhead(mnt);
         assertThat(readWholeFileMatchesPattern(mnt)).isTrue();
@@ -168,7 +168,7 @@ class LargeReadMountTest
         }
 
         @Override
-        protected int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fileInfo)
+        protected int readRaw(final long pathAddress, final long buf, final long size, final long offset, final long fh)
         {
             largestRead.accumulateAndGet(size, Math::max);
             final int n = (int)Math.max(0, Math.min(size, FILE_SIZE - offset));
