@@ -50,7 +50,9 @@ import static io.fuseengine.core.cache.ChunkLayout.*;
  * Readers never observe a partial or foreign chunk: an entry is inserted and removed under its segment's write
  * lock, read under its read lock, and its header (identity, length) is verified on every read. A reserved entry
  * carries {@link ChunkLayout#FILLING_MAGIC} until {@link #commit} publishes it by a release store of the entry magic
- * (under the segment's update lock, which readers share, so a commit never holds readers off).
+ * (under the segment's update lock, which readers share, so a commit never holds readers off). A read handed to a
+ * {@link ReadSink} pins its entry before leaving the read lock ({@link ReaderCursors#pin}); the writer removes or
+ * replaces an entry only under the segment's write lock and never while it is pinned.
  */
 public final class ChunkCache implements AutoCloseable
 {
@@ -120,6 +122,7 @@ public final class ChunkCache implements AutoCloseable
     private final LongAdder bytesInserted = new LongAdder();
     private final LongAdder chunksInserted = new LongAdder();
     private final LongAdder evictions = new LongAdder();
+    private final LongAdder pinnedSkips = new LongAdder();
     private final LongAdder rejectedPuts = new LongAdder();
     private volatile long residentBytes;
     private volatile int residentChunks;
@@ -248,9 +251,10 @@ public final class ChunkCache implements AutoCloseable
 
     /**
      * As {@link #read(CacheFileIdentity, long, int, long)}, but hands the bytes to {@code sink} where the chunk
-     * holds them ({@link ReadSink#take}, under the segment's read lock, so the chunk cannot be evicted or replaced
-     * meanwhile) when the range lies in one chunk; a range across chunks is copied into
-     * {@link ReadSink#destination}.
+     * holds them ({@link ReadSink#take}) when the range lies in one chunk; a range across chunks is copied into
+     * {@link ReadSink#destination}. While the sink has the chunk's memory the entry is pinned
+     * ({@link ReaderCursors#pin}): not evicted, not replaced. The segment's read lock is not held meanwhile, so the
+     * sink's work (a {@code writev} of up to a MiB) does not hold up the cache's writer on that segment.
      *
      * @return {@code length} (taken by the sink, or copied to its destination), or {@link #MISS} (nothing taken).
      */
@@ -343,6 +347,7 @@ public final class ChunkCache implements AutoCloseable
     {
         final long key = CacheFileIdentity.chunkKey(file.fileKey(), chunkIndex);
         final long keyOffset = cursors.putKey(cursor, key);
+        final long source;
         try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(cursors.keys(), keyOffset, Long.BYTES))
         {
             c.readLock().lock();
@@ -375,19 +380,29 @@ public final class ChunkCache implements AutoCloseable
             {
                 return false;
             }
-            if (sink != null)
-            {
-                sink.take(view.addressOffset() + HEADER_LENGTH + inChunk, n); // under the read lock: pinned
-            }
-            else if (n > 0)
-            {
-                final UnsafeBuffer dest = cursors.destinationView(cursor);
-                dest.wrap(destAddress, n);
-                view.getBytes(HEADER_LENGTH + inChunk, dest, 0, n);
-            }
             index.markReferenced(key);
-            return true;
+            if (sink == null)
+            {
+                if (n > 0)
+                {
+                    final UnsafeBuffer dest = cursors.destinationView(cursor);
+                    dest.wrap(destAddress, n);
+                    view.getBytes(HEADER_LENGTH + inChunk, dest, 0, n);
+                }
+                return true;
+            }
+            cursors.pin(cursor, key); // under the read lock: the writer sees it before it could remove the entry
+            source = view.addressOffset() + HEADER_LENGTH + inChunk;
         }
+        try
+        {
+            sink.take(source, n);
+        }
+        finally
+        {
+            cursors.unpin(cursor);
+        }
+        return true;
     }
 
     private static boolean headerMatches(final DirectBuffer header, final CacheFileIdentity file, final long chunkIndex)
@@ -537,11 +552,16 @@ public final class ChunkCache implements AutoCloseable
             writerKey.writeLong(0, key);
             try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
             {
-                c.updateLock().lock();
+                c.writeLock().lock();
                 final Data<byte[]> data = c.wrapValueBytesAsData(value.store, 0, HEADER_LENGTH + length);
                 final MapEntry<Long, byte[]> entry = c.entry();
                 if (entry != null)
                 {
+                    if (cursors.isPinned(key))
+                    {
+                        rejectedPuts.increment();
+                        return false; // not in the index (cannot happen) and in a reader's hands: leave it be
+                    }
                     c.replaceValue(entry, data);
                 }
                 else
@@ -588,8 +608,7 @@ public final class ChunkCache implements AutoCloseable
             return ALREADY_RESIDENT;
         }
         keyCollisions.increment();
-        evict(existing);
-        return KEY_FREE;
+        return evict(existing) ? KEY_FREE : REFUSED;
     }
 
     private boolean residentMatches(final long key, final CacheFileIdentity file, final long chunkIndex, final int length)
@@ -656,10 +675,14 @@ public final class ChunkCache implements AutoCloseable
             writerKey.writeLong(0, key);
             try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
             {
-                c.updateLock().lock();
+                c.writeLock().lock();
                 final MapEntry<Long, byte[]> stale = c.entry();
                 if (stale != null)
                 {
+                    if (cursors.isPinned(key))
+                    {
+                        return REFUSED;
+                    }
                     c.remove(stale); // not in the index: cannot happen, but never reuse what we cannot account for
                 }
                 ChunkBuffer.writeHeader(reservedValue.headerView, FILLING_MAGIC, file, chunkIndex, length, 0);
@@ -863,9 +886,14 @@ public final class ChunkCache implements AutoCloseable
         }
     }
 
-    /** Evicts until {@code length} more bytes fit in the budget and {@code segment} has a free entry. */
+    /**
+     * Evicts until {@code length} more bytes fit in the budget and {@code segment} has a free entry. A victim a reader
+     * has pinned is passed over; after as many of those as there are reader cursors (and more cannot be pinned at
+     * once) it gives up.
+     */
     private boolean makeRoom(final int segment, final int length)
     {
+        int passedOver = 0;
         while (index.residentBytes() + length > budgetBytes || index.isSegmentFull(segment) || !index.hasFreeSlot())
         {
             final int victim = index.nextVictim(index.isSegmentFull(segment) ? segment : -1);
@@ -884,18 +912,32 @@ public final class ChunkCache implements AutoCloseable
                 }
                 return false;
             }
-            evict(victim);
+            if (!evict(victim) && ++passedOver > cursors.count())
+            {
+                LOG.debug("chunk cache: every eviction victim is pinned by a reader (segment {})", segment);
+                return false;
+            }
         }
         return true;
     }
 
-    private void evict(final int slot)
+    /**
+     * Removes the chunk in {@code slot}, unless a reader has it pinned ({@link ReaderCursors#pin}).
+     *
+     * @return true if removed; false if pinned (it stays, and stays in the index).
+     */
+    private boolean evict(final int slot)
     {
         final long key = index.keyAt(slot);
         writerKey.writeLong(0, key);
         try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
         {
-            c.updateLock().lock();
+            c.writeLock().lock(); // no reader can pin an entry of this segment while it is held
+            if (cursors.isPinned(key))
+            {
+                pinnedSkips.increment();
+                return false;
+            }
             final MapEntry<Long, byte[]> entry = c.entry();
             if (entry != null)
             {
@@ -905,6 +947,7 @@ public final class ChunkCache implements AutoCloseable
         index.remove(slot);
         evictions.increment();
         publishGauges();
+        return true;
     }
 
     private void publishGauges()
@@ -960,7 +1003,11 @@ public final class ChunkCache implements AutoCloseable
         }
         while (index.residentBytes() > budgetBytes)
         {
-            evict(index.nextVictim(-1));
+            final int victim = index.nextVictim(-1);
+            if (victim == ClockIndex.NO_SLOT || !evict(victim))
+            {
+                break; // cannot happen while opening: nothing is reserved or pinned yet
+            }
         }
         publishGauges();
         if (droppedWhileFilling > 0)
@@ -1080,6 +1127,12 @@ public final class ChunkCache implements AutoCloseable
     public long evictions()
     {
         return evictions.sum();
+    }
+
+    /** Eviction victims passed over because a reader had the chunk pinned (its bytes in a sink's hands). */
+    public long pinnedSkips()
+    {
+        return pinnedSkips.sum();
     }
 
     /** Puts refused (wrong length, closed, map failure). */

@@ -10,14 +10,25 @@ import org.agrona.concurrent.UnsafeBuffer;
  * is made with, and two {@link UnsafeBuffer} views over the entry and the destination). Pooled rather than
  * thread-local because FUSE threads are throwaway objects until jffi has seen 1000 callbacks on them.
  * <p>
- * Threads: any thread claims and releases; a cursor belongs to exactly one thread between the two.
- * Each cursor's claim word and key sit on their own cache line.
+ * A cursor can also <em>pin</em> the entry of one key ({@link #pin}): its owner hands the entry's memory to a
+ * {@link io.fuseengine.core.read.ReadSink} after leaving the segment's read lock, and the cache's writer does not
+ * remove or overwrite a pinned entry ({@link #isPinned}). The owner pins under the segment's read lock and the writer
+ * checks under the segment's write lock, so a writer either sees the pin or removed the entry before the reader
+ * looked it up.
+ * <p>
+ * Threads: any thread claims and releases; a cursor belongs to exactly one thread between the two, and only that
+ * thread pins and unpins it. {@link #isPinned} from the cache's writer. Each cursor's claim word, pin flag and pinned
+ * key share one cache line; its query key sits on another.
  */
 final class ReaderCursors implements AutoCloseable
 {
     static final int NONE = -1;
-    /** One cache line per cursor for its claim word, one for its key. */
+    /** One cache line per cursor for its claim word, pin flag and pinned key, one for its query key. */
     static final int STRIDE = 64;
+    /** In a cursor's line of {@code claims}: the claim word (int), the pin flag (int), the pinned key (long). */
+    private static final int CLAIM_OFFSET = 0;
+    private static final int PIN_FLAG_OFFSET = 4;
+    private static final int PIN_KEY_OFFSET = 8;
 
     private final int count;
     private final AtomicBuffer claims;
@@ -52,7 +63,7 @@ final class ReaderCursors implements AutoCloseable
             {
                 c -= count;
             }
-            if (claims.getIntVolatile(c * STRIDE) == 0 && claims.compareAndSetInt(c * STRIDE, 0, 1))
+            if (claims.getIntVolatile(c * STRIDE + CLAIM_OFFSET) == 0 && claims.compareAndSetInt(c * STRIDE + CLAIM_OFFSET, 0, 1))
             {
                 return c;
             }
@@ -62,7 +73,45 @@ final class ReaderCursors implements AutoCloseable
 
     void release(final int cursor)
     {
-        claims.putIntRelease(cursor * STRIDE, 0);
+        claims.putIntRelease(cursor * STRIDE + CLAIM_OFFSET, 0);
+    }
+
+    /**
+     * Cursor's owner, under the read lock of the segment holding {@code key}'s entry: keeps that entry in place (not
+     * removed, not overwritten) until {@link #unpin}.
+     */
+    void pin(final int cursor, final long key)
+    {
+        claims.putLong(cursor * STRIDE + PIN_KEY_OFFSET, key);
+        claims.putIntVolatile(cursor * STRIDE + PIN_FLAG_OFFSET, 1);
+    }
+
+    /** Cursor's owner: done with the pinned entry's memory. */
+    void unpin(final int cursor)
+    {
+        claims.putIntRelease(cursor * STRIDE + PIN_FLAG_OFFSET, 0);
+    }
+
+    /**
+     * The cache's writer, under the write lock of the segment holding {@code key}'s entry: whether a reader is using
+     * that entry's memory.
+     */
+    boolean isPinned(final long key)
+    {
+        for (int c = 0; c < count; c++)
+        {
+            if (claims.getIntVolatile(c * STRIDE + PIN_FLAG_OFFSET) != 0 && claims.getLong(c * STRIDE + PIN_KEY_OFFSET) == key)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Cursors in the pool: at most this many entries are pinned at once. */
+    int count()
+    {
+        return count;
     }
 
     /**
@@ -72,7 +121,7 @@ final class ReaderCursors implements AutoCloseable
     {
         for (int c = 0; c < count; c++)
         {
-            if (claims.getIntVolatile(c * STRIDE) != 0)
+            if (claims.getIntVolatile(c * STRIDE + CLAIM_OFFSET) != 0)
             {
                 return true;
             }

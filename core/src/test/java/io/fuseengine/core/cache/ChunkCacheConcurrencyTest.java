@@ -1,5 +1,7 @@
 package io.fuseengine.core.cache;
 
+import io.fuseengine.core.read.ReadSink;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +30,11 @@ class ChunkCacheConcurrencyTest
     /** Fewer than {@link #PUTS}: each fetch yields the CPU four times to the spinning readers (2 cores in CI). */
     private static final int FETCHES = 500;
 
-    /** One reader: random ranges (up to 2.5 chunks, so many span chunks), every hit compared byte for byte. */
+    /**
+     * One reader: random ranges (up to 2.5 chunks, so many span chunks), every hit compared byte for byte. Readers
+     * of odd seeds read through a {@link ReadSink} that holds the chunk's memory across a yield and copies it before
+     * and after: a chunk evicted or overwritten while handed over shows as a difference.
+     */
     private static long[] readUntilStopped(
         final ChunkCache cache,
         final List<CacheFileIdentity> files,
@@ -40,7 +46,29 @@ class ChunkCacheConcurrencyTest
         final SplittableRandom random = new SplittableRandom(seed);
         final int maxRead = 5 * CHUNK / 2;
         final UnsafeBuffer dest = nativeBuffer(maxRead);
+        final UnsafeBuffer again = nativeBuffer(maxRead);
         final byte[] got = new byte[maxRead];
+        final long[] changedWhileHeld = new long[1];
+        final ReadSink sink = (seed & 1) == 0 ? null : new ReadSink()
+        {
+            @Override
+            public void take(final long address, final int length)
+            {
+                UnsafeApi.copyMemory(address, dest.addressOffset(), length);
+                Thread.yield();
+                UnsafeApi.copyMemory(address, again.addressOffset(), length);
+                if (!sameBytes(dest, again, length))
+                {
+                    changedWhileHeld[0]++;
+                }
+            }
+
+            @Override
+            public long destination(final int length)
+            {
+                return dest.addressOffset();
+            }
+        };
         long hits = 0;
         long misses = 0;
         start.await();
@@ -51,7 +79,7 @@ class ChunkCacheConcurrencyTest
             final int length = 1 + random.nextInt(maxRead);
             final long offset = random.nextLong(file.fileLength() - length + 1);
             dest.setMemory(0, length, (byte)0);
-            final int r = cache.read(file, offset, length, dest.addressOffset());
+            final int r = sink == null ? cache.read(file, offset, length, dest.addressOffset()) : cache.read(file, offset, length, sink);
             if (r == ChunkCache.MISS)
             {
                 misses++;
@@ -63,7 +91,20 @@ class ChunkCacheConcurrencyTest
             assertThat(mismatch).as("file %d offset %d length %d", f, offset, length).isEqualTo(-1);
             hits++;
         }
+        assertThat(changedWhileHeld[0]).as("chunks that changed while a sink held them").isZero();
         return new long[] {hits, misses};
+    }
+
+    private static boolean sameBytes(final UnsafeBuffer a, final UnsafeBuffer b, final int length)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            if (a.getByte(i) != b.getByte(i))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@link #FILES} files of ids {@code firstId}.., the last chunk of each short by {@code shortStep} × (index + 1). */

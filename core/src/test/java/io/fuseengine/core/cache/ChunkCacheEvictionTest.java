@@ -1,5 +1,6 @@
 package io.fuseengine.core.cache;
 
+import io.fuseengine.core.read.ReadSink;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,50 @@ class ChunkCacheEvictionTest
     {
         cache = ChunkCache.open(ChunkCacheConfig.builder().chunkSize(CHUNK).budgetBytes(budget).build());
         return cache;
+    }
+
+    @Test
+    void chunkHandedToASinkIsNeitherEvictedNorOverwrittenUntilTheSinkReturns() throws Exception
+    {
+        open(4L * CHUNK);
+        final CacheFileIdentity handed = TestChunks.file(300, 4L * CHUNK);
+        final CacheFileIdentity churn = TestChunks.file(301, 64L * CHUNK);
+        assertThat(putChunk(cache, handed, 0, scratch)).isTrue();
+        final long[] seenDuringTake = new long[3];
+        final ReadSink sink = new ReadSink()
+        {
+            @Override
+            public void take(final long address, final int length)
+            {
+                // the cache's writer fills it four times over while the sink holds the chunk's memory
+                for (int c = 0; c < 16; c++)
+                {
+                    putChunk(cache, churn, c, scratch);
+                }
+                final UnsafeBuffer held = new UnsafeBuffer(address, length);
+                seenDuringTake[0] = firstMismatch(held, length, handed, 1000);
+                seenDuringTake[1] = cache.isResident(handed, 0) ? 1 : 0;
+                seenDuringTake[2] = cache.pinnedSkips();
+            }
+
+            @Override
+            public long destination(final int length)
+            {
+                throw new AssertionError("a read inside one chunk is handed over");
+            }
+        };
+
+        assertThat(cache.read(handed, 1000, 5000, sink)).isEqualTo(5000);
+
+        assertThat(seenDuringTake[0]).as("first wrong byte in the handed memory").isEqualTo(-1L);
+        assertThat(seenDuringTake[1]).as("still resident while handed").isEqualTo(1L);
+        assertThat(seenDuringTake[2]).as("victims passed over").isPositive();
+        assertThat(cache.residentBytes()).isLessThanOrEqualTo(4L * CHUNK);
+        for (int c = 16; c < 24; c++)
+        {
+            assertThat(putChunk(cache, churn, c, scratch)).isTrue();
+        }
+        assertThat(cache.isResident(handed, 0)).as("evictable again once the sink returned").isFalse();
     }
 
     @Test
