@@ -78,10 +78,11 @@ import java.util.function.Supplier;
  * <p>
  * Threads: every callback runs on a FUSE worker thread ({@link FuseSessionLoop}'s {@code fuse-N}, many at once,
  * unbounded); callbacks are lock-free except for the reader's short per-stream monitor, never throw (a failure is
- * logged once and answered with EIO), and only {@link #read} waits, with the pipeline's deadline. A read allocates
- * nothing of its own on success, and none of jnr-fuse's per-call objects either: the mounted filesystem's
- * {@code read} entry is {@link #readRaw} ({@link RawReadCallback}: raw addresses, no {@code FuseFileInfo} struct, no
- * path string).
+ * logged once and answered with EIO), and only reads wait, with the pipeline's deadline. A read allocates nothing of
+ * its own on success, and none of jnr-fuse's per-call objects either: on a mount the session loop answers reads
+ * through {@link #readReply} (a hit inside one chunk is written to the kernel straight from the cache), and the
+ * operations struct's {@code read} entry, left for a request libfuse must process itself, is {@link #readRaw}
+ * ({@link RawReadCallback}: raw addresses, no {@code FuseFileInfo} struct, no path string).
  */
 public final class TorrentFileSystem extends LeanFuseFs
 {
@@ -550,9 +551,8 @@ public final class TorrentFileSystem extends LeanFuseFs
     }
 
     /**
-     * FUSE thread, hot path: bytes land straight in {@code buf} (FUSE's reply buffer). The mounted filesystem is
-     * called through {@link #readRaw} instead (see {@link RawReadCallback}); this is jnr-fuse's entry, for platforms
-     * where that was not installed.
+     * FUSE thread: bytes land straight in {@code buf} (FUSE's reply buffer). A mount answers reads through
+     * {@link #readReply} (or {@link #readRaw}); this is jnr-fuse's entry, for platforms where neither was installed.
      *
      * @return bytes read (short only at end of file) or a negated errno.
      */
@@ -563,7 +563,8 @@ public final class TorrentFileSystem extends LeanFuseFs
     }
 
     /**
-     * FUSE thread, hot path: {@link #read} without jnr-fuse's per-call objects (a {@link RawReadCallback}).
+     * FUSE thread: {@link #read} without jnr-fuse's per-call objects (a {@link RawReadCallback}), for a read libfuse
+     * processes itself (the session loop answers the others through {@link #readReply}).
      *
      * @return bytes read (short only at end of file) or a negated errno.
      */
