@@ -5,6 +5,7 @@ import io.fuseengine.core.cache.ChunkBuffer;
 import io.fuseengine.core.cache.ChunkCache;
 import io.fuseengine.core.cache.ChunkCacheConfig;
 import io.fuseengine.core.cache.ChunkReservation;
+import io.fuseengine.core.read.ReadSink;
 import org.agrona.BufferUtil;
 import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -42,6 +43,10 @@ import java.util.concurrent.TimeUnit;
  *   allocate. Every read offset of every thread is checked to hit, with the right bytes, before timing; a timed read
  *   that returns anything but {@value #READ_SIZE}, or whose first or last 8 bytes are not the file's, fails the run,
  *   so a miss (or a hit that copies nothing) is never timed by accident.</li>
+ *   <li><b>hit handed over</b> ({@code hitHandedOver*}): the same reads through
+ *   {@link ChunkCache#read(CacheFileIdentity, long, int, ReadSink)}, the path a mount's FUSE reads take: the chunk is
+ *   pinned and its memory handed to a sink (the FUSE reply's {@code writev} in the engine; here the sink reads the
+ *   first and last word, which are checked), no copy. The copying hits above are its rival.</li>
  *   <li><b>put under pressure</b> ({@code putEvicting}, {@code putEvictingLatency}): {@link ChunkCache#put} of one
  *   complete chunk ({@code chunkSize}: 4 MiB, the default, and 1 MiB) from native memory into a <em>full</em> cache
  *   (default 512 MiB budget): each put evicts at least one chunk (CLOCK), stages the chunk (copy + CRC-32C) and
@@ -162,6 +167,9 @@ public class CacheBenchmark
         long first;
         long limit;
         long position;
+        /** The first and last word the last hand-over saw (checked against the file after every read). */
+        long handedFirst;
+        long handedLast;
 
         @Setup(Level.Trial)
         public void setUp(final Resident resident, final ThreadParams thread)
@@ -207,6 +215,44 @@ public class CacheBenchmark
             }
             return n;
         }
+
+        /** The next read of this thread's share, handed to {@link #handOver} instead of copied. */
+        int handNext(final Resident resident)
+        {
+            final long offset = position;
+            position = offset + READ_SIZE > limit ? first : offset + READ_SIZE;
+            handedFirst = 0;
+            handedLast = 0;
+            final int n = resident.cache.read(resident.file, offset, READ_SIZE, handOver);
+            if (n != READ_SIZE || handedFirst != wordAt(offset) || handedLast != wordAt(offset + LAST_WORD))
+            {
+                throw new IllegalStateException("hand-over of " + READ_SIZE + " at " + offset + " returned " + n
+                    + " or wrong bytes");
+            }
+            return n;
+        }
+
+        /**
+         * What the FUSE session's reply does with a hit inside one chunk ({@code FuseReadReply}): takes the bytes
+         * where the chunk holds them (here it reads the first and last word; the reply's {@code writev} is the
+         * kernel's copy, measured through the mount, not here). Never asked for room: the benchmark reads inside
+         * one chunk.
+         */
+        final ReadSink handOver = new ReadSink()
+        {
+            @Override
+            public void take(final long address, final int length)
+            {
+                handedFirst = UnsafeApi.getLong(address);
+                handedLast = UnsafeApi.getLong(address + length - Long.BYTES);
+            }
+
+            @Override
+            public long destination(final int length)
+            {
+                throw new IllegalStateException("a read inside one chunk is handed over, not copied");
+            }
+        };
     }
 
     /** One thread: hits per ms. */
@@ -251,6 +297,36 @@ public class CacheBenchmark
     public int hitLatency04(final Resident resident, final Reader reader)
     {
         return reader.readNext(resident);
+    }
+
+    /**
+     * One thread: hits per ms handed to a {@link ReadSink} where the chunk holds them (pinned through the reader's
+     * cursor, no copy): the path a mount's FUSE reads take. {@code hitThroughput01} (copied into a buffer) is its
+     * rival: the copy it saves is what the reply's {@code writev} no longer has to follow.
+     */
+    @Benchmark
+    @Threads(1)
+    public int hitHandedOverThroughput01(final Resident resident, final Reader reader)
+    {
+        return reader.handNext(resident);
+    }
+
+    /** One thread: µs per hit handed over. */
+    @Benchmark
+    @Threads(1)
+    @BenchmarkMode(Mode.SampleTime)
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public int hitHandedOverLatency01(final Resident resident, final Reader reader)
+    {
+        return reader.handNext(resident);
+    }
+
+    /** Four threads: hits handed over per ms over all (pins on different chunks, read locks held only to pin). */
+    @Benchmark
+    @Threads(4)
+    public int hitHandedOverThroughput04(final Resident resident, final Reader reader)
+    {
+        return reader.handNext(resident);
     }
 
     // ------------------------------------------------------------------------------------------------------ puts
