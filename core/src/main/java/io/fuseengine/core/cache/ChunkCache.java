@@ -552,11 +552,12 @@ public final class ChunkCache implements AutoCloseable
             writerKey.writeLong(0, key);
             try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
             {
-                c.writeLock().lock();
+                c.updateLock().lock();
                 final Data<byte[]> data = c.wrapValueBytesAsData(value.store, 0, HEADER_LENGTH + length);
                 final MapEntry<Long, byte[]> entry = c.entry();
                 if (entry != null)
                 {
+                    c.writeLock().lock(); // readers pin under the read lock: none can while this is held
                     if (cursors.isPinned(key))
                     {
                         rejectedPuts.increment();
@@ -675,10 +676,11 @@ public final class ChunkCache implements AutoCloseable
             writerKey.writeLong(0, key);
             try (ExternalMapQueryContext<Long, byte[], ?> c = map.queryContext(writerKey, 0, Long.BYTES))
             {
-                c.writeLock().lock();
+                c.updateLock().lock();
                 final MapEntry<Long, byte[]> stale = c.entry();
                 if (stale != null)
                 {
+                    c.writeLock().lock(); // readers pin under the read lock: none can while this is held
                     if (cursors.isPinned(key))
                     {
                         return REFUSED;

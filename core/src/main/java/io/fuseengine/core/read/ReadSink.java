@@ -14,9 +14,9 @@ public interface ReadSink
 {
     /**
      * Takes all of the read's {@code length} bytes from {@code address}. The caller pins that memory for the call
-     * only (a cache segment's read lock, or a fetch's copier count): the sink must be done with it on return. The
-     * read is then served, whatever the sink did with the bytes (a reply the kernel no longer waits for is not an
-     * error of the read).
+     * only (a cache entry through the reader's cursor, or a fetch's copier count): the sink must be done with it on
+     * return. The read is then served, whatever the sink did with the bytes (a reply the kernel no longer waits for
+     * is not an error of the read).
      */
     void take(long address, int length);
 
