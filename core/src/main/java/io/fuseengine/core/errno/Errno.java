@@ -22,6 +22,8 @@ public final class Errno
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
     public static final int EBUSY = 16;
+    /** No such device: a FUSE reply written after the session ended (unmounted). */
+    public static final int ENODEV = 19;
     public static final int EEXIST = 17;
     public static final int ENOTDIR = 20;
     public static final int EISDIR = 21;
@@ -121,6 +123,7 @@ public final class Errno
             case EACCES: return "EACCES";
             case EBUSY: return "EBUSY";
             case EEXIST: return "EEXIST";
+            case ENODEV: return "ENODEV";
             case ENOTDIR: return "ENOTDIR";
             case EISDIR: return "EISDIR";
             case EINVAL: return "EINVAL";

@@ -77,10 +77,6 @@ final class FuseProtocol
     static final int FUSE_BUF_POS = 32;
     static final int FUSE_BUF_STRUCT_SIZE = 40;
 
-    static final int ENOENT = 2;
-    static final int EINTR = 4;
-    static final int EIO = 5;
-
     private FuseProtocol()
     {
     }

@@ -7,8 +7,9 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.atomic.LongAdder;
 
-import static io.fuseengine.fuse.mount.FuseProtocol.EIO;
-import static io.fuseengine.fuse.mount.FuseProtocol.ENOENT;
+import static io.fuseengine.core.errno.Errno.EIO;
+import static io.fuseengine.core.errno.Errno.ENODEV;
+import static io.fuseengine.core.errno.Errno.ENOENT;
 import static io.fuseengine.fuse.mount.FuseProtocol.IOVEC_BASE;
 import static io.fuseengine.fuse.mount.FuseProtocol.IOVEC_LEN;
 import static io.fuseengine.fuse.mount.FuseProtocol.IOVEC_SIZE;
@@ -164,6 +165,10 @@ public final class FuseReadReply implements ReadSink
         if (written == -ENOENT)
         {
             LOG.debug("FUSE read {} was interrupted before its reply", unique);
+        }
+        else if (written == -ENODEV)
+        {
+            LOG.debug("FUSE read {} answered after the session ended (unmounted)", unique);
         }
         else if (written != OUT_HEADER_SIZE + length)
         {

@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
-import static io.fuseengine.fuse.mount.FuseProtocol.EINTR;
-import static io.fuseengine.fuse.mount.FuseProtocol.EIO;
+import static io.fuseengine.core.errno.Errno.EINTR;
+import static io.fuseengine.core.errno.Errno.EIO;
 import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_BUF_FD;
 import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_BUF_FLAGS;
 import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_BUF_MEM;

@@ -15,7 +15,7 @@ import static io.fuseengine.fuse.mount.FuseProtocol.CHAN_BUFSIZE;
 import static io.fuseengine.fuse.mount.FuseProtocol.CHAN_FD;
 import static io.fuseengine.fuse.mount.FuseProtocol.CHAN_OP_SEND;
 import static io.fuseengine.fuse.mount.FuseProtocol.CHAN_SESSION;
-import static io.fuseengine.fuse.mount.FuseProtocol.EIO;
+import static io.fuseengine.core.errno.Errno.EIO;
 import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_INIT;
 import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_MAX_PAGES;
 import static io.fuseengine.fuse.mount.FuseProtocol.INIT_IN_FLAGS;

@@ -1,5 +1,6 @@
 package io.fuseengine.fuse.mount;
 
+import io.fuseengine.core.errno.Errno;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.Out;
 import org.agrona.UnsafeApi;
@@ -107,10 +108,10 @@ class FuseReadReplyTest
     void errorsAndEndOfFileAreAHeaderAlone()
     {
         reply.begin(11, 4096);
-        reply.finish(-FuseProtocol.EIO);
+        reply.finish(-Errno.EIO);
         ByteBuffer got = readReply(16);
         assertThat(got.getInt(0)).isEqualTo(16);
-        assertThat(got.getInt(4)).isEqualTo(-FuseProtocol.EIO);
+        assertThat(got.getInt(4)).isEqualTo(-Errno.EIO);
         assertThat(got.getLong(8)).isEqualTo(11);
 
         reply.begin(12, 4096);
@@ -129,20 +130,20 @@ class FuseReadReplyTest
         reply.begin(13, 4096);
         reply.finish(100); // no destination was asked for: there are no bytes to send
         ByteBuffer got = readReply(16);
-        assertThat(got.getInt(4)).isEqualTo(-FuseProtocol.EIO);
+        assertThat(got.getInt(4)).isEqualTo(-Errno.EIO);
 
         reply.begin(14, 100);
         reply.destination(200);
         reply.finish(200); // more than the kernel asked for
         got = readReply(16);
-        assertThat(got.getInt(4)).isEqualTo(-FuseProtocol.EIO);
+        assertThat(got.getInt(4)).isEqualTo(-Errno.EIO);
         assertThat(got.getLong(8)).isEqualTo(14);
 
         reply.begin(15, 100);
         assertThatThrownBy(() -> reply.take(source, 200)).isInstanceOf(IllegalStateException.class);
-        reply.finish(-FuseProtocol.EIO); // the handler's failure path: already answered, nothing more is written
+        reply.finish(-Errno.EIO); // the handler's failure path: already answered, nothing more is written
         got = readReply(16);
-        assertThat(got.getInt(4)).isEqualTo(-FuseProtocol.EIO);
+        assertThat(got.getInt(4)).isEqualTo(-Errno.EIO);
         assertThat(got.getLong(8)).isEqualTo(15);
         assertOnlyTheMarkFollows();
     }
