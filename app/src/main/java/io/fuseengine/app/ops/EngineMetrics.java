@@ -146,7 +146,8 @@ public final class EngineMetrics implements AutoCloseable
     {
         bound.add(session);
         counter("fuse.engine.read.replies.zero.copy",
-            "Reads replied to the kernel straight from a resident chunk or a running fetch (no copy before the kernel's)",
+            "Reads replied to the kernel straight from a resident chunk or a running fetch (no copy before the kernel's "
+                + "own)",
             session, FuseSessionLoop::readRepliesTaken);
         counter("fuse.engine.read.replies.copied",
             "Reads replied from bytes first copied into a reply buffer (across chunks, direct reads)",

@@ -267,7 +267,8 @@ public final class ChunkCache implements AutoCloseable
         return read(file, offset, length, 0, sink);
     }
 
-    private int read(final CacheFileIdentity file, final long offset, final int length, final long destAddress, final ReadSink sink)
+    private int read(
+        final CacheFileIdentity file, final long offset, final int length, final long destAddress, final ReadSink sink)
     {
         if (offset < 0 || length <= 0 || offset > file.fileLength() - length)
         {

@@ -63,7 +63,8 @@ final class ReaderCursors implements AutoCloseable
             {
                 c -= count;
             }
-            if (claims.getIntVolatile(c * STRIDE + CLAIM_OFFSET) == 0 && claims.compareAndSetInt(c * STRIDE + CLAIM_OFFSET, 0, 1))
+            final int claim = c * STRIDE + CLAIM_OFFSET;
+            if (claims.getIntVolatile(claim) == 0 && claims.compareAndSetInt(claim, 0, 1))
             {
                 return c;
             }
@@ -100,7 +101,8 @@ final class ReaderCursors implements AutoCloseable
     {
         for (int c = 0; c < count; c++)
         {
-            if (claims.getIntVolatile(c * STRIDE + PIN_FLAG_OFFSET) != 0 && claims.getLong(c * STRIDE + PIN_KEY_OFFSET) == key)
+            final int line = c * STRIDE;
+            if (claims.getIntVolatile(line + PIN_FLAG_OFFSET) != 0 && claims.getLong(line + PIN_KEY_OFFSET) == key)
             {
                 return true;
             }

@@ -283,7 +283,8 @@ public final class StreamingReader implements AutoCloseable
     }
 
     /** Exactly one of {@code destAddress} (non-zero) and {@code sink} (non-null) is given. */
-    private int read(final OpenStream s, final long offset, final int length, final long destAddress, final ReadSink sink)
+    private int read(
+        final OpenStream s, final long offset, final int length, final long destAddress, final ReadSink sink)
     {
         if (offset < 0 || length < 0)
         {

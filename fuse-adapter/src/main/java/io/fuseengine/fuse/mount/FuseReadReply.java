@@ -41,15 +41,19 @@ public final class FuseReadReply implements ReadSink
 
     private final int fd;
     private final long scratch;
+    private final LongAdder takenReplies;
+    private final LongAdder copiedReplies;
+    /** The worker that made it: the only thread that may use it. */
+    private final Thread owner = Thread.currentThread();
     private long unique;
     private int size;
     private boolean replied;
     private long destination;
     private int destinationCapacity;
-    private final LongAdder takenReplies;
-    private final LongAdder copiedReplies;
 
     /**
+     * Called by the worker that will use it.
+     *
      * @param fd            the session's {@code /dev/fuse} descriptor.
      * @param takenReplies  counts reads answered from the file system's memory ({@link #take}).
      * @param copiedReplies counts reads answered from the {@link #destination} (errors and end of file not counted).
@@ -68,6 +72,8 @@ public final class FuseReadReply implements ReadSink
      */
     public void begin(final long unique, final int size)
     {
+        assert Thread.currentThread() == owner
+            : "FuseReadReply of " + owner.getName() + " used by " + Thread.currentThread().getName();
         this.unique = unique;
         this.size = size;
         this.replied = false;
