@@ -39,8 +39,8 @@ public abstract class LeanFuseFs extends FuseStubFS
      * {@link #readRaw} as a callback object: jnr's native closure refers to it only weakly, so it is held here for
      * the filesystem's life (once collected, the closure would answer every read with 0, i.e. end of file).
      */
-    private final RawReadCallback rawRead =
-        (pathAddress, buf, size, offset, fileInfo) -> readRaw(pathAddress, buf, size, offset, RawReadCallback.fileHandle(fileInfo));
+    private final RawReadCallback rawRead = (pathAddress, buf, size, offset, fileInfo) ->
+        readRaw(pathAddress, buf, size, offset, RawReadCallback.fileHandle(fileInfo));
     /** The native closure of {@link #rawRead} in the operations struct (null: jnr-fuse's own); held while mounted. */
     private final Pointer rawReadClosure;
     private volatile FuseSessionLoop sessionLoop;
