@@ -1,17 +1,14 @@
 #!/bin/bash
 # usage: diag2.sh JAR N [extra engine opts]  -> per-thread CPU of engine and sim over N cold reads
 JAR=$1; N=$2; shift 2
+source "$(dirname "$(readlink -f "$0")")/../sim-mount.sh"
 cd /work/main
 B=benchmarks/target-mb/benchmarks.jar
 M=/tmp/dmnt; mkdir -p $M; fusermount -u $M 2>/dev/null
-if ! curl -s -o /dev/null http://127.0.0.1:3931/torrents; then
-  java -XX:+UseZGC -cp $B io.fuseengine.bench.mount.BenchSim 3931 3932 /var/tmp/fe-mount-bench/data > /tmp/dsim.log 2>&1 &
-  for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:3931/torrents && break; sleep 0.2; done
-fi
+start_sim $B /tmp/dsim.log
 SP=$(pgrep -f BenchSim | head -1)
-java -XX:+UseZGC $FE_JVM -jar $JAR mount $M --rqbit-url http://127.0.0.1:3931 --metrics-addr 127.0.0.1:9999 "$@" > /tmp/deng.log 2>&1 &
-EP=$!
-for i in $(seq 100); do f=$(find $M -name big.bin 2>/dev/null | head -1); [ -n "$f" ] && break; sleep 0.2; done
+mount_engine $JAR $M 9999 /tmp/deng.log "$@"
+f=$(await_found $M -name big.bin)
 echo "file $f"
 grep -o "response bodies read [a-z ]*" /tmp/deng.log | head -1
 for w in $(seq ${WARM:-3}); do sync; echo 3 > /proc/sys/vm/drop_caches; cat /var/tmp/fe-mount-bench/data/big.bin > /dev/null; dd if="$f" of=/dev/null bs=1M 2>&1 | tail -1; done

@@ -1,18 +1,15 @@
 #!/bin/bash
 # quick par probe: 16 parallel dd of the par files through a fresh engine mount over rqbit-sim
 JAR=$1; shift
+source "$(dirname "$(readlink -f "$0")")/../sim-mount.sh"
 cd /work/main
 B=benchmarks/target-fin/benchmarks.jar
 M=/tmp/pmnt; mkdir -p $M; fusermount -u $M 2>/dev/null
-if ! curl -s -o /dev/null http://127.0.0.1:3931/torrents; then
-  java -XX:+UseZGC -cp $B io.fuseengine.bench.mount.BenchSim 3931 3932 /var/tmp/fe-mount-bench/data > /tmp/psim.log 2>&1 &
-  for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:3931/torrents && break; sleep 0.2; done
-fi
-java -XX:+UseZGC -jar $JAR mount $M --rqbit-url http://127.0.0.1:3931 --metrics-addr 127.0.0.1:9998 "$@" > /tmp/peng.log 2>&1 &
-EP=$!
-for i in $(seq 100); do d=$(find $M -type d -name par 2>/dev/null | head -1); [ -n "$d" ] && break; sleep 0.2; done
+start_sim $B /tmp/psim.log
+mount_engine $JAR $M 9998 /tmp/peng.log "$@"
+d=$(await_found $M -type d -name par)
 echo "dir $d"
-wf=$(find $M -name warm.bin | head -1)
+wf=$(await_found $M -name warm.bin)
 for w in 1 2 3 4 5; do
   dd if=$wf of=/dev/null bs=1M 2>/dev/null   # JIT warm-up, and evicts the par files from the engine's cache
   sync; echo 3 > /proc/sys/vm/drop_caches; cat /var/tmp/fe-mount-bench/data/par/* > /dev/null

@@ -198,10 +198,17 @@ public class CacheBenchmark
             }
         }
 
-        int readNext(final Resident resident)
+        /** This thread's next read offset (its share, round and round). */
+        long nextOffset()
         {
             final long offset = position;
             position = offset + READ_SIZE > limit ? first : offset + READ_SIZE;
+            return offset;
+        }
+
+        int readNext(final Resident resident)
+        {
+            final long offset = nextOffset();
             final int n = resident.cache.read(resident.file, offset, READ_SIZE, destAddress);
             if (n != READ_SIZE)
             {
@@ -219,8 +226,7 @@ public class CacheBenchmark
         /** The next read of this thread's share, handed to {@link #handOver} instead of copied. */
         int handNext(final Resident resident)
         {
-            final long offset = position;
-            position = offset + READ_SIZE > limit ? first : offset + READ_SIZE;
+            final long offset = nextOffset();
             handedFirst = 0;
             handedLast = 0;
             final int n = resident.cache.read(resident.file, offset, READ_SIZE, handOver);

@@ -265,20 +265,14 @@ public final class FuseSessionLoop
         t.start();
     }
 
-    /** Whether the request just received is the kernel's {@code FUSE_INIT}. */
-    private static boolean isInit(final Pointer buf, final long request)
+    /**
+     * The opcode of the request just received, if it is in memory (not spliced into a pipe) and holds at least its
+     * header; else -1 (libfuse processes it).
+     */
+    private static int opcode(final Pointer buf, final long request)
     {
-        return buf.getInt(FUSE_BUF_FLAGS) == 0
-            && buf.getLong(FUSE_BUF_SIZE_OFFSET) >= IN_HEADER_SIZE
-            && UnsafeApi.getInt(request + IN_HEADER_OPCODE) == FUSE_INIT;
-    }
-
-    /** Whether the request just received is a {@code FUSE_READ} in memory (not spliced into a pipe) and whole. */
-    private static boolean isRead(final Pointer buf, final long request)
-    {
-        return buf.getInt(FUSE_BUF_FLAGS) == 0
-            && buf.getLong(FUSE_BUF_SIZE_OFFSET) >= READ_IN_NEEDED
-            && UnsafeApi.getInt(request + IN_HEADER_OPCODE) == FUSE_READ;
+        return buf.getInt(FUSE_BUF_FLAGS) == 0 && buf.getLong(FUSE_BUF_SIZE_OFFSET) >= IN_HEADER_SIZE
+            ? UnsafeApi.getInt(request + IN_HEADER_OPCODE) : -1;
     }
 
     /**
@@ -341,14 +335,15 @@ public final class FuseSessionLoop
                 {
                     spawn(); // every worker busy: one more waits for the next request
                 }
-                if (isInit(buf, data.address()))
+                final int opcode = opcode(buf, data.address());
+                if (opcode == FUSE_INIT)
                 {
                     // the session's first request: nothing else arrives before it is answered
                     negotiatedMaxPages = InitReplyMaxPages.process(maxPages, data.address(), channel, session,
                         bufferSize, fd, () -> lib.fuse_session_process_buf(session, buf, channel));
                     initialised.countDown();
                 }
-                else if (reply != null && isRead(buf, data.address()))
+                else if (opcode == FUSE_READ && reply != null && buf.getLong(FUSE_BUF_SIZE_OFFSET) >= READ_IN_NEEDED)
                 {
                     answerRead(data.address(), reply);
                 }

@@ -16,13 +16,11 @@ import static io.fuseengine.fuse.mount.FuseProtocol.CHAN_FD;
 import static io.fuseengine.fuse.mount.FuseProtocol.CHAN_OP_SEND;
 import static io.fuseengine.fuse.mount.FuseProtocol.CHAN_SESSION;
 import static io.fuseengine.core.errno.Errno.EIO;
-import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_INIT;
 import static io.fuseengine.fuse.mount.FuseProtocol.FUSE_MAX_PAGES;
 import static io.fuseengine.fuse.mount.FuseProtocol.INIT_IN_FLAGS;
 import static io.fuseengine.fuse.mount.FuseProtocol.INIT_OUT_FLAGS;
 import static io.fuseengine.fuse.mount.FuseProtocol.INIT_OUT_MAX_PAGES;
 import static io.fuseengine.fuse.mount.FuseProtocol.INIT_OUT_SIZE;
-import static io.fuseengine.fuse.mount.FuseProtocol.IN_HEADER_OPCODE;
 import static io.fuseengine.fuse.mount.FuseProtocol.IN_HEADER_UNIQUE;
 import static io.fuseengine.fuse.mount.FuseProtocol.IOVEC_SIZE;
 import static io.fuseengine.fuse.mount.FuseProtocol.KERNEL_MAX_PAGES;
@@ -86,11 +84,11 @@ final class InitReplyMaxPages
     }
 
     /**
-     * FUSE worker, first request only: processes {@code request} with libfuse ({@code process}), answering an INIT
-     * with {@code max_pages} when the kernel and the channel allow it.
+     * FUSE worker, the session's {@code FUSE_INIT} only (its caller checks the opcode): processes {@code request}
+     * with libfuse ({@code process}), answering it with {@code max_pages} when the kernel and the channel allow it.
      *
-     * @param maxPages  pages per request to ask for, in [2, {@link #KERNEL_MAX_PAGES}]; below 2: process unchanged.
-     * @param request   address of the request as received ({@code fuse_buf.mem}).
+     * @param maxPages  pages per request to ask for, in [2, {@link FuseProtocol#KERNEL_MAX_PAGES}]; below 2: process unchanged.
+     * @param request   address of the {@code FUSE_INIT} request as received ({@code fuse_buf.mem}).
      * @param channel   the session's channel.
      * @param session   the session (to check the channel's layout).
      * @param bufSize   {@code fuse_chan_bufsize(channel)} (to check the channel's layout).
@@ -101,7 +99,7 @@ final class InitReplyMaxPages
     static int process(final int maxPages, final long request, final Pointer channel, final Pointer session,
         final long bufSize, final int chanFd, final Runnable process)
     {
-        if (maxPages < 2 || UnsafeApi.getInt(request + IN_HEADER_OPCODE) != FUSE_INIT)
+        if (maxPages < 2)
         {
             process.run();
             return 0;
