@@ -61,8 +61,12 @@ FE_JVM_OPTS="${FE_JVM_OPTS:-}"             # extra JVM flags for fuse-engine (e.
 FE_JAVA="${FE_JAVA:-$JAVA}"                # the java that runs fuse-engine (e.g. a JDK 21+ for generational ZGC)
 RCLONE_OPTS="${RCLONE_OPTS:---read-only --vfs-cache-mode off --buffer-size 16M --vfs-read-chunk-size 128M --vfs-read-chunk-size-limit off --dir-cache-time 1h --poll-interval 0 --no-modtime}"
 WARMUP_SIZE="${WARMUP_SIZE:-256M}"        # warm.bin, read (4 parallel slices) after each mount, before drop_caches; 0: none
-WARMUP_PASSES="${WARMUP_PASSES:-1}"        # warm.bin reads per cell, drop_caches before each after the first (a fresh
-                                          # JVM's JIT needs ~6-8 GiB of reads: WARMUP_SIZE=2G WARMUP_PASSES=4 for a warm one)
+WARMUP_PASSES="${WARMUP_PASSES:-1}"        # warm.bin reads per cell, drop_caches before each after the first
+WARMUP_MAX_PASSES="${WARMUP_MAX_PASSES:-$WARMUP_PASSES}"  # above WARMUP_PASSES: more passes until the JIT is quiet
+WARMUP_JIT_QUIET="${WARMUP_JIT_QUIET:-0.05}"  # quiet: 2 passes in a row whose JIT threads (C1/C2 of the file system and
+                                          # the backend) used at most this fraction of their CPU. fuse-engine's JIT
+                                          # settles after ~25-30 GiB of reads (its per-response code runs 256x per GiB):
+                                          # WARMUP_SIZE=2G WARMUP_PASSES=4 WARMUP_MAX_PASSES=24 for a JIT-settled process
 WARMUP_READERS="${WARMUP_READERS:-4}"
 MOUNT_TIMEOUT="${MOUNT_TIMEOUT:-60}"      # seconds to wait for a mount to show the files
 STEP_TIMEOUT="${STEP_TIMEOUT:-900}"       # hard bound on any single measurement command
@@ -104,6 +108,9 @@ mkdir -p "$LOGS" "$MNT_BASE" "$WORK_BASE/xdg/config" "$WORK_BASE/xdg/state"
 has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 case "$SEQ_VERIFY" in after|inline) ;; *) die "SEQ_VERIFY=$SEQ_VERIFY: after or inline" ;; esac
 [[ "$WARMUP_PASSES" =~ ^[1-9][0-9]*$ ]] || die "WARMUP_PASSES=$WARMUP_PASSES: a count >= 1"
+[[ "$WARMUP_MAX_PASSES" =~ ^[1-9][0-9]*$ ]] && [ "$WARMUP_MAX_PASSES" -ge "$WARMUP_PASSES" ] \
+    || die "WARMUP_MAX_PASSES=$WARMUP_MAX_PASSES: a count >= WARMUP_PASSES ($WARMUP_PASSES)"
+[[ "$WARMUP_JIT_QUIET" =~ ^0?\.[0-9]+$ ]] || die "WARMUP_JIT_QUIET=$WARMUP_JIT_QUIET: a fraction such as 0.05"
 need=(python3 curl "$JAVA" gnuplot fusermount)
 [[ " $WORKLOADS " == *" fio "* ]] && need+=(fio)
 { has curl-nginx || has fuse-engine-nginx || has rclone || has httpfs2; } && need+=(nginx)
@@ -337,14 +344,14 @@ bounded() { timeout --foreground --kill-after=10 "$STEP_TIMEOUT" "$@"; }
 
 csv_header() {
     case "$1" in
-        seq|hit) echo "run,system,bytes,seconds,MBps,fs_cpu_s,backend_cpu_s,status,backend_bytes,note" ;;
+        seq|hit) echo "run,system,bytes,seconds,MBps,fs_cpu_s,backend_cpu_s,fs_jit_cpu_s,backend_jit_cpu_s,status,backend_bytes,note" ;;
         fio)  echo "run,system,iops,p50_us,p99_us,mean_us,reads,status,backend_bytes,note" ;;
         par)  echo "run,system,files,bytes,seconds,MBps,ok_files,status,backend_bytes,note" ;;
         ttfb) echo "run,system,files,median_ms,p90_ms,max_ms,ok_files,status,backend_bytes,note" ;;
         scan) echo "run,system,files,seconds,files_per_s,ok_files,status,backend_bytes,note" ;;
     esac
 }
-blank_fields() { case "$1" in seq|hit) echo ",,,," ;; fio) echo ",,,," ;; par|ttfb) echo ",,,," ;; scan) echo ",,," ;; esac; }
+blank_fields() { case "$1" in seq|hit) echo ",,,,,," ;; fio) echo ",,,," ;; par|ttfb) echo ",,,," ;; scan) echo ",,," ;; esac; }
 row() { # workload run system "fields(comma)" status backend note
     echo "$2,$3,$4,$5,$6,$7" >> "$OUT/$1.csv"
     log "$1 run $2 $3: $4 $5 backend=$6 $7"
@@ -360,7 +367,7 @@ applies() { # workload system
 
 run_cell() { # workload run system
     local wl="$1" run="$2" sys="$3" res b0 b1 st note="" url
-    local code n secs mbps ok nf okf med p90 mx fps iops p50 p99 mean reads got fcpu bcpu
+    local code n secs mbps ok nf okf med p90 mx fps iops p50 p99 mean reads got fcpu bcpu fjit bjit
     if ! applies "$wl" "$sys"; then
         [[ "$sys" == curl-* ]] && return 0
         row "$wl" "$run" "$sys" "$(blank_fields "$wl")" n/a - "httpfs2 mounts a single URL"
@@ -380,10 +387,10 @@ run_cell() { # workload run system
             curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}' "$url")"
         b1="$(backend_bytes "$sys")"
         ok="$(bounded curl -s "$url" | python3 "$TOOL" stdin-sha "$SUMS" big.bin)"
-        read -r code n secs fcpu bcpu <<< "$res"
+        read -r code n secs fcpu bcpu fjit bjit <<< "$res"
         if [[ "$code" != 2* ]] || [ -z "${secs:-}" ]; then row seq "$run" "$sys" "$(blank_fields seq)" ERROR - "curl: $res"; return 0; fi
         st=ok; [ "$ok" = 1 ] || st=WRONG
-        row seq "$run" "$sys" "$n,$secs,$(awk -v n="$n" -v s="$secs" 'BEGIN {printf "%.1f", n / s / 1e6}'),-,$bcpu" "$st" "$(delta "$b0" "$b1")" "curl -o /dev/null; sha256 by a second GET"
+        row seq "$run" "$sys" "$n,$secs,$(awk -v n="$n" -v s="$secs" 'BEGIN {printf "%.1f", n / s / 1e6}'),-,$bcpu,-,$bjit" "$st" "$(delta "$b0" "$b1")" "curl -o /dev/null; sha256 by a second GET"
         return 0
     fi
 
@@ -393,13 +400,20 @@ run_cell() { # workload run system
     if [ -f "$ROOT/warm.bin" ]; then
         # the process's warm-up (JIT, jffi's per-thread attach phase, connections): a file no workload reads
         # (WARMUP_PASSES times; drop_caches before each pass after the first, else the page cache serves the re-read)
-        local w pass
-        for ((pass = 1; pass <= WARMUP_PASSES; pass++)); do
+        # (beyond WARMUP_PASSES, up to WARMUP_MAX_PASSES until two passes in a row were JIT-quiet)
+        local w pass done_passes=0 quiet=0 wb ws wf wbk wfj wbj q
+        for ((pass = 1; pass <= WARMUP_MAX_PASSES; pass++)); do
             [ $pass -gt 1 ] && { drop_caches; warm_backend "$sys" warm.bin; }
-            w="$(bounded python3 "$TOOL" warm "$ROOT/warm.bin" "$WARMUP_READERS" 2>>"$LOGS/errors.log")"
-            log "$wl run $run $sys: warm-up pass $pass/$WARMUP_PASSES read $(echo "$w" | awk '{printf "%.0f MiB in %s s, %.0f MiB/s", $1 / 1048576, $2, ($2 > 0 ? $1 / 1048576 / $2 : 0)}')"
+            w="$(bounded env MB_CPU_PIDS="$(cpu_pids "$sys")" python3 "$TOOL" warm "$ROOT/warm.bin" "$WARMUP_READERS" 2>>"$LOGS/errors.log")"
+            read -r wb ws wf wbk wfj wbj <<< "$w"
+            q="$(python3 "$TOOL" jit-quiet "$WARMUP_JIT_QUIET" "${wf:--}" "${wbk:--}" "${wfj:--}" "${wbj:--}" 2>/dev/null || echo 0)"
+            [ "$q" = 1 ] && quiet=$((quiet + 1)) || quiet=0
+            done_passes=$pass
+            log "$wl run $run $sys: warm-up pass $pass/$WARMUP_PASSES..$WARMUP_MAX_PASSES read $(echo "$w" | awk '{printf "%.0f MiB in %s s, %.0f MiB/s", $1 / 1048576, $2, ($2 > 0 ? $1 / 1048576 / $2 : 0)}'); CPU s fs/backend ${wf:--}/${wbk:--}, of which JIT ${wfj:--}/${wbj:--}$( [ "$q" = 1 ] && echo " (quiet)")"
+            [ $pass -ge "$WARMUP_PASSES" ] && [ $quiet -ge 2 ] && break
         done
-        note="warm-up ${WARMUP_PASSES}x$WARMUP_SIZE"
+        note="warm-up ${done_passes}x$WARMUP_SIZE"
+        [ "$WARMUP_MAX_PASSES" -gt "$WARMUP_PASSES" ] && { [ $quiet -ge 2 ] && note="$note (JIT quiet)" || note="$note (JIT not quiet)"; }
     fi
     drop_caches
     if [ "$wl" = hit ]; then warm_backend "$sys" --head "$HIT_BYTES" big.bin; else warm_backend "$sys" "${wfiles[@]}"; fi
@@ -408,8 +422,8 @@ run_cell() { # workload run system
     case "$wl" in
         seq)
             out="$(bounded env MB_CPU_PIDS="$(cpu_pids "$sys")" python3 "$TOOL" seq "$SUMS" "$ROOT" big.bin "$SEQ_VERIFY" 2>>"$LOGS/errors.log")"; rc=$?
-            read -r n secs mbps ok fcpu bcpu <<< "$out"
-            [ $rc = 0 ] && fields="$n,$secs,$mbps,$fcpu,$bcpu" && st=ok && [ "$ok" = 1 ] || st=WRONG
+            read -r n secs mbps ok fcpu bcpu fjit bjit <<< "$out"
+            [ $rc = 0 ] && fields="$n,$secs,$mbps,$fcpu,$bcpu,$fjit,$bjit" && st=ok && [ "$ok" = 1 ] || st=WRONG
             if [ "$SEQ_VERIFY" = after ]; then note="${note:+$note; }sha256 after the timed read (2nd pass through the same open file)"
             else note="${note:+$note; }sha256 inline (2nd thread while timed)"; fi ;;
         hit)
@@ -425,7 +439,7 @@ run_cell() { # workload run system
                     drop_caches; warm_backend "$sys" --head "$HIT_BYTES" big.bin; sleep 0.3
                     [ $pass = 1 ] && b0="$(backend_bytes "$sys")"
                     out="$(bounded env MB_CPU_PIDS="$(cpu_pids "$sys")" python3 "$TOOL" hit "$ROOT" big.bin "$HIT_BYTES" 2>>"$LOGS/errors.log")"; rc=$?
-                    read -r n secs mbps fcpu bcpu <<< "$out"
+                    read -r n secs mbps fcpu bcpu fjit bjit <<< "$out"
                     passes="${passes:+$passes/}$mbps"
                     [ "$n" = "$HIT_BYTES" ] || short=1   # every pass must read all of it
                 done
@@ -433,9 +447,9 @@ run_cell() { # workload run system
                 b1="$(backend_bytes "$sys")"
                 note="${note:+$note; }timed passes MB/s $passes (row: the last)"
             fi
-            if [ $rc = 0 ]; then   # n secs mbps fcpu bcpu: the last pass
+            if [ $rc = 0 ]; then   # n secs mbps fcpu bcpu fjit bjit: the last pass
                 got="$(bounded python3 "$TOOL" hashprefix "$ROOT/big.bin" "$HIT_BYTES" 2>>"$LOGS/errors.log")"; rc=$?
-                [ $rc = 0 ] && fields="$n,$secs,$mbps,$fcpu,$bcpu" && { [ "$n" = "$HIT_BYTES" ] && [ "$short" = 0 ] && [ "$got" = "$HIT_SHA" ] && st=ok || st=WRONG; }
+                [ $rc = 0 ] && fields="$n,$secs,$mbps,$fcpu,$bcpu,$fjit,$bjit" && { [ "$n" = "$HIT_BYTES" ] && [ "$short" = 0 ] && [ "$got" = "$HIT_SHA" ] && st=ok || st=WRONG; }
             fi
             note="${note:+$note; }sha256 of a re-read after the timed reads vs big.bin on disk; backend bytes: timed reads only" ;;
         fio)
@@ -485,7 +499,7 @@ done
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------------------------- report
-CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_SIZE SEQ_VERIFY=$SEQ_VERIFY HIT_SIZE=$HIT_SIZE HIT_PASSES=$HIT_PASSES WARMUP_SIZE=$WARMUP_SIZE WARMUP_PASSES=$WARMUP_PASSES WARMUP_READERS=$WARMUP_READERS PAR_COUNT=$PAR_COUNT PAR_SIZE=$PAR_SIZE MEDIA_COUNT=$MEDIA_COUNT MEDIA_SIZE=$MEDIA_SIZE FIO_RUNTIME=$FIO_RUNTIME TTFB_FILES=$TTFB_FILES SCAN_CHUNK=$SCAN_CHUNK BACKEND_CACHE=$BACKEND_CACHE${READ_AHEAD_KB:+ READ_AHEAD_KB=$READ_AHEAD_KB}${ENGINE_READ_AHEAD_KB:+ ENGINE_READ_AHEAD_KB=$ENGINE_READ_AHEAD_KB}${FE_OPTS:+ FE_OPTS=\"$FE_OPTS\"}${FE_JVM_OPTS:+ FE_JVM_OPTS=\"$FE_JVM_OPTS\"}$( [ "$FE_JAVA" != "$JAVA" ] && echo " FE_JAVA=$FE_JAVA") benchmarks/mount-bench.sh"
+CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_SIZE SEQ_VERIFY=$SEQ_VERIFY HIT_SIZE=$HIT_SIZE HIT_PASSES=$HIT_PASSES WARMUP_SIZE=$WARMUP_SIZE WARMUP_PASSES=$WARMUP_PASSES${WARMUP_MAX_PASSES:+ WARMUP_MAX_PASSES=$WARMUP_MAX_PASSES WARMUP_JIT_QUIET=$WARMUP_JIT_QUIET} WARMUP_READERS=$WARMUP_READERS PAR_COUNT=$PAR_COUNT PAR_SIZE=$PAR_SIZE MEDIA_COUNT=$MEDIA_COUNT MEDIA_SIZE=$MEDIA_SIZE FIO_RUNTIME=$FIO_RUNTIME TTFB_FILES=$TTFB_FILES SCAN_CHUNK=$SCAN_CHUNK BACKEND_CACHE=$BACKEND_CACHE${READ_AHEAD_KB:+ READ_AHEAD_KB=$READ_AHEAD_KB}${ENGINE_READ_AHEAD_KB:+ ENGINE_READ_AHEAD_KB=$ENGINE_READ_AHEAD_KB}${FE_OPTS:+ FE_OPTS=\"$FE_OPTS\"}${FE_JVM_OPTS:+ FE_JVM_OPTS=\"$FE_JVM_OPTS\"}$( [ "$FE_JAVA" != "$JAVA" ] && echo " FE_JAVA=$FE_JAVA") benchmarks/mount-bench.sh"
 {
     echo "# Through-the-mount benchmark ($STAMP)"
     echo
@@ -498,9 +512,14 @@ CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_
     if [ "$WARMUP_SIZE" != 0 ]; then
         echo "Before each measurement (after mounting, before dropping caches) every file system except httpfs2 read warm.bin"
         echo "($WARMUP_SIZE, $WARMUP_READERS parallel readers, never measured) $WARMUP_PASSES time(s) (WARMUP_PASSES; before each pass after the"
-        echo "first \`drop_caches\`$( [ "$BACKEND_CACHE" = warm ] && echo " and the backend's warm.bin read back into the page cache"), so each pass goes through the file system; a fresh JVM's JIT needs ~6-8 GiB"
-        echo "of reads): the process is warm (JIT; jffi's attach/detach of each FUSE thread during its first 1000 callbacks), its"
-        echo "caches are not. WARMUP_SIZE=0 measures freshly started processes."
+        echo "first \`drop_caches\`$( [ "$BACKEND_CACHE" = warm ] && echo " and the backend's warm.bin read back into the page cache"), so each pass goes through the file system)$( [ "$WARMUP_MAX_PASSES" -gt "$WARMUP_PASSES" ] && echo ", then more"
+            echo "passes, up to $WARMUP_MAX_PASSES in all (WARMUP_MAX_PASSES), until two passes in a row were JIT-quiet: the JIT compiler threads (C1/C2) of the file"
+            echo "system and of the backend used at most $WARMUP_JIT_QUIET of their CPU (WARMUP_JIT_QUIET). Each row's note gives the passes it took and"
+            echo "whether it got there. fuse-engine's JIT settles only after ~25-30 GiB of reads: its per-response code (HTTP, fetch"
+            echo "bookkeeping) runs 256 times per GiB, and HotSpot compiles a method with C2 after ~5000 calls")."
+        echo "The process is warm (JIT; jffi's attach/detach of each FUSE thread during its first 1000 callbacks), its"
+        echo "caches are not. WARMUP_SIZE=0 measures freshly started processes. The seq and hit tables show what the JIT"
+        echo "threads still used during the timed read (\"of which JIT\")."
     else
         echo "No warm-up (WARMUP_SIZE=0): every measurement starts in a freshly started process (JIT and jffi's first 1000 callbacks per thread included)."
     fi
@@ -527,7 +546,8 @@ CMDLINE="RUNS=$RUNS SYSTEMS=\"$SYSTEMS\" WORKLOADS=\"$WORKLOADS\" BIG_SIZE=$BIG_
         echo "from /proc/PID/stat, sampled by mbtool.py right before and after the timed loop; hit: its last pass; on a $(nproc)-core machine"
         echo "the backend shares the cores with the file system). The backend is rqbit-sim's JVM or the sum over nginx's workers;"
         echo "\`-\` where there is none (curl-*: no file system; memoryfs, bindfs: no backend process, bindfs's reads of the local"
-        echo "files are in its own CPU). The tables show their median CPU seconds per GiB read."
+        echo "files are in its own CPU). The tables show their median CPU seconds per GiB read. fs_jit_cpu_s, backend_jit_cpu_s: the part"
+        echo "of each that the JVM's JIT compiler threads (C1/C2) used during the timed read: a process still compiling is not warm yet."
     fi
     echo "Statistics only over verified runs (sha256 of whole files or of hit's $HIT_SIZE; first byte / head+tail chunks for ttfb"
     echo "and scan); a run that returned wrong bytes is reported as FAIL and never counted."

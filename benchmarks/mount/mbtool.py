@@ -18,7 +18,8 @@ import time
 import urllib.request
 
 CHUNK = 1 << 20
-CPU_ROLES = ('fs', 'backend')
+CPU_ROLES = ('fs', 'backend', 'fs_jit', 'backend_jit')
+JIT_THREADS = ('C1 CompilerThre', 'C2 CompilerThre')   # HotSpot's compiler threads, as /proc/PID/task/TID/comm names them
 
 
 def cpu_pids():
@@ -33,18 +34,39 @@ def cpu_pids():
     return roles
 
 
+def stat_ticks(path):
+    """utime+stime in clock ticks of a /proc/PID/stat or /proc/PID/task/TID/stat file (fields 14+15)"""
+    with open(path) as f:
+        fields = f.read().rsplit(')', 1)[1].split()   # fields[0] is field 3 (state)
+    return int(fields[11]) + int(fields[12])
+
+
+def jit_ticks(pid):
+    """utime+stime of the JIT compiler threads of PID (0 for a process that has none, such as nginx)"""
+    t = 0
+    for tid in os.listdir(f'/proc/{pid}/task'):
+        try:
+            with open(f'/proc/{pid}/task/{tid}/comm') as f:
+                if not f.read().startswith(JIT_THREADS):
+                    continue
+            t += stat_ticks(f'/proc/{pid}/task/{tid}/stat')
+        except OSError:
+            pass   # the thread ended meanwhile
+    return t
+
+
 def cpu_sample(roles):
-    """{role: utime+stime in clock ticks summed over its pids (/proc/PID/stat fields 14+15), or None}; None if ROLES is"""
+    """{role: utime+stime in clock ticks summed over its pids, or None}; None if ROLES is. fs_jit, backend_jit: the
+    part of fs's or backend's that its JIT compiler threads used (a process still compiling is not warm yet)"""
     if roles is None:
         return None
     res = {}
     for role in CPU_ROLES:
-        pids, t = roles.get(role, []), 0
+        jit = role.endswith('_jit')
+        pids, t = roles.get(role[:-4] if jit else role, []), 0
         try:
             for p in pids:
-                with open(f'/proc/{p}/stat') as f:
-                    fields = f.read().rsplit(')', 1)[1].split()   # fields[0] is field 3 (state)
-                t += int(fields[11]) + int(fields[12])
+                t += jit_ticks(p) if jit else stat_ticks(f'/proc/{p}/stat')
         except (OSError, IndexError, ValueError):
             t = None
         res[role] = t if pids else None
@@ -151,7 +173,7 @@ def load_sums(path):
 
 
 def cmd_seq(args):
-    """seq SUMS ROOT REL [after|inline] -> bytes seconds MBps ok [fs_cpu_s backend_cpu_s]. after (default): plain
+    """seq SUMS ROOT REL [after|inline] -> bytes seconds MBps ok [fs_cpu_s backend_cpu_s fs_jit_cpu_s backend_jit_cpu_s]. after (default): plain
     timed read (read_plain), sha256 of a second pass through the same open file after the clock stopped; inline:
     sha256 on a second thread while timing (read_hash). The CPU fields (with MB_CPU_PIDS) cover the timed read only."""
     sums, root, rel = load_sums(args[0]), args[1], args[2]
@@ -173,7 +195,7 @@ def cmd_seq(args):
 
 
 def cmd_hit(args):
-    """hit ROOT REL BYTES -> bytes seconds MBps [fs_cpu_s backend_cpu_s]: timed plain read (read_plain) of the first
+    """hit ROOT REL BYTES -> bytes seconds MBps [fs_cpu_s backend_cpu_s fs_jit_cpu_s backend_jit_cpu_s]: timed plain read (read_plain) of the first
     BYTES of the file (no check); the CPU fields (with MB_CPU_PIDS) cover the timed read only"""
     root, rel, limit = args[0], args[1], int(args[2])
     cpu = []
@@ -182,7 +204,7 @@ def cmd_hit(args):
 
 
 def cmd_cpu_run(args):
-    """cpu-run CMD ARGS... -> CMD's stdout, then [fs_cpu_s backend_cpu_s] (with MB_CPU_PIDS) over CMD's run only;
+    """cpu-run CMD ARGS... -> CMD's stdout, then [fs_cpu_s backend_cpu_s fs_jit_cpu_s backend_jit_cpu_s] (with MB_CPU_PIDS) over CMD's run only;
     exits with CMD's status"""
     roles = cpu_pids()
     cpu = [cpu_sample(roles)]
@@ -235,8 +257,11 @@ def cmd_par(args):
 
 
 def cmd_warm(args):
-    """warm FILE READERS -> bytes seconds: reads FILE in READERS parallel slices with 128 KiB reads (no check)"""
+    """warm FILE READERS -> bytes seconds [fs_cpu_s backend_cpu_s fs_jit_cpu_s backend_jit_cpu_s]: reads FILE in
+    READERS parallel slices with 128 KiB reads (no check); the CPU fields (with MB_CPU_PIDS) cover the reads"""
     path, k = args[0], int(args[1])
+    roles = cpu_pids()
+    cpu = [cpu_sample(roles)]
     size = os.path.getsize(path)
     step = (size + k - 1) // k
     total = [0] * k
@@ -260,7 +285,17 @@ def cmd_warm(args):
         t.start()
     for t in threads:
         t.join()
-    print(sum(total), f"{time.perf_counter() - t0:.3f}")
+    s = time.perf_counter() - t0
+    cpu.append(cpu_sample(roles))
+    print(sum(total), f"{s:.3f}", *cpu_fields(*cpu))
+
+
+def cmd_jit_quiet(args):
+    """jit-quiet LIMIT FS BACKEND FS_JIT BACKEND_JIT -> 1 if the JIT compiler threads of the file system and the
+    backend used at most LIMIT (a fraction) of their CPU seconds ('-': none), else 0"""
+    limit = float(args[0])
+    v = [0.0 if a in ('-', '') else float(a) for a in args[1:5]]
+    print(1 if v[2] + v[3] <= limit * (v[0] + v[1]) else 0)
 
 
 def load_expect(path):
@@ -384,7 +419,8 @@ WORKLOADS = [
     ('scan', 'Media scan: open each media/ file, read 64 KiB at head and at tail', 'seconds', 's (wall)', False,
      ['files_per_s']),
 ]
-CPU_WORKLOADS = ('seq', 'hit')   # their CSVs have fs_cpu_s, backend_cpu_s: results.md shows the median per GiB read
+CPU_WORKLOADS = ('seq', 'hit')   # their CSVs have fs_cpu_s, backend_cpu_s (and since 2026-12-07 the *_jit_cpu_s parts)
+CPU_COLUMNS = ('fs_cpu_s', 'backend_cpu_s', 'fs_jit_cpu_s', 'backend_jit_cpu_s')   # results.md: median per GiB read
 FUSE_CEILING = 'memoryfs'
 C_CEILING = 'bindfs'
 
@@ -476,7 +512,7 @@ def cmd_report(args):
             bb = [float(r['backend_bytes']) for r in good if r.get('backend_bytes') not in (None, '', '-')]
             if bb:
                 st['backend'] = statistics.median(bb)
-            for c in ('fs_cpu_s', 'backend_cpu_s'):   # CPU seconds per GiB read, median over the verified runs
+            for c in CPU_COLUMNS:   # CPU seconds per GiB read, median over the verified runs (older CSVs lack the JIT ones)
                 per = [float(r[c]) / (float(r['bytes']) / (1 << 30)) for r in good
                        if r.get(c) not in (None, '', '-') and float(r.get('bytes') or 0) > 0]
                 st[c] = statistics.median(per) if per else None
@@ -494,7 +530,7 @@ def cmd_report(args):
             hdr.append('× curl of its backend')
         hdr += [f'median {e}' for e in extras]
         if key in CPU_WORKLOADS:
-            hdr += ['fs CPU-s/GiB (median)', 'backend CPU-s/GiB (median)']
+            hdr += ['fs CPU-s/GiB (median)', 'backend CPU-s/GiB (median)', 'of which JIT: fs / backend']
         hdr += ['backend bytes (median)', 'verified runs', 'notes']
         lines.append('| ' + ' | '.join(hdr) + ' |')
         lines.append('|' + '---|' * len(hdr))
@@ -511,7 +547,8 @@ def cmd_report(args):
                 row.append(fmt(med / b) if (med is not None and b) else '—')
             row += [fmt(st['extras'][e]) for e in extras]
             if key in CPU_WORKLOADS:
-                row += [fmt(st['fs_cpu_s']), fmt(st['backend_cpu_s'])]
+                row += [fmt(st['fs_cpu_s']), fmt(st['backend_cpu_s']),
+                        f"{fmt(st['fs_jit_cpu_s'])} / {fmt(st['backend_jit_cpu_s'])}"]
             row.append(human_bytes(st['backend']))
             if st['na'] == st['n']:
                 ver = 'n/a'
@@ -566,7 +603,8 @@ plot '{dat}' using 0:2:xtic(1) with boxes lc rgb '#4682b4' notitle, \\
 def main():
     cmds = {'seq': cmd_seq, 'hit': cmd_hit, 'hashprefix': cmd_hashprefix, 'stdin-sha': cmd_stdin_sha, 'par': cmd_par,
             'ttfb': cmd_ttfb, 'scan': cmd_scan, 'warm': cmd_warm, 'fio': cmd_fio, 'mirror': cmd_mirror,
-            'report': cmd_report, 'cpu-run': cmd_cpu_run}
+            'report': cmd_report, 'cpu-run': cmd_cpu_run,
+         'jit-quiet': cmd_jit_quiet}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print('usage: mbtool.py ' + '|'.join(cmds) + ' ARGS...', file=sys.stderr)
         sys.exit(2)
