@@ -3,7 +3,7 @@
 JAR=$1; N=$2; shift 2
 source "$(dirname "$(readlink -f "$0")")/../sim-mount.sh"
 cd /work/main
-B=benchmarks/target-mb/benchmarks.jar
+B=${BENCH_JAR:-benchmarks/target-mb/benchmarks.jar}
 M=/tmp/dmnt; mkdir -p $M; fusermount -u $M 2>/dev/null
 start_sim $B /tmp/dsim.log
 SP=$(pgrep -f BenchSim | head -1)
