@@ -11,9 +11,15 @@ import io.fuseengine.core.read.StreamTarget;
  * the detector's state is guarded by this object's monitor, held only for a few arithmetic steps per read.
  *
  * <h2>Sequential detection</h2>
- * A read that starts at most {@code sequentialSlack} (1 MiB) past the furthest end read so far, or at most
- * {@link #LAGGING_SLACK_FACTOR} × that behind it, is sequential, so the kernel's reordered concurrent reads still
- * count. Reads lag further behind than they run ahead: with a raised {@code read_ahead_kb} the kernel keeps a sync and
+ * A read that starts at most {@code sequentialSlack} (1 MiB) past the furthest end read so far (once the read-ahead
+ * window is open, {@link #AHEAD_SLACK_FACTOR} × that), or at most {@link #LAGGING_SLACK_FACTOR} × that behind it, is
+ * sequential, so the kernel's reordered concurrent reads still count. Ahead: the kernel sends its read-ahead window's
+ * reads (up to read_ahead_kb, 4 MiB when raised, in 1 MiB reads) from several FUSE threads at once, and on a busy
+ * machine a descheduled thread delivers its read after later ones (with a 1 MiB forward slack, two late reads in a row
+ * made a seek: on 2 loaded cores a 64 MiB sequential read fetched up to 100 MiB, mostly as direct reads). A forward
+ * skip that short lands inside our read-ahead window anyway. Before the window opens the slack stays 1 MiB, so a
+ * scanner's jump from a small file's header to its index is still a seek, not the start of a read-ahead. Behind: reads
+ * lag further behind than they run ahead: with a raised {@code read_ahead_kb} the kernel keeps a sync and
  * an async read-ahead window of that size in flight, and a read from the start of the older window arrives after
  * reads near the end of the newer one (measured with read_ahead_kb=1024 and a 1 MiB symmetric slack: every such lag
  * was taken for a seek, cancelling read-ahead, and a 1 GiB cold read fetched 2.1–2.3 GiB). After {@code sequentialReads} consecutive sequential reads that
@@ -34,6 +40,8 @@ public final class OpenStream
     static final long USE_CHUNK_FETCH = 1;
     /** {@link #observe} result bits: this read was a seek; cancel the stream's read-ahead. */
     static final long SEEK = 2;
+    /** How many {@code sequentialSlack}s a read may start past the furthest end and still be sequential, once the window is open. */
+    static final int AHEAD_SLACK_FACTOR = 4;
     /** How many {@code sequentialSlack}s a read may start behind the furthest end and still be sequential. */
     static final int LAGGING_SLACK_FACTOR = 8;
     private static final int COUNT_SHIFT = 2;
@@ -160,7 +168,8 @@ public final class OpenStream
         {
             return wholeChunk;
         }
-        if (offset - furthestEnd > sequentialSlack || furthestEnd - offset > sequentialSlack * LAGGING_SLACK_FACTOR)
+        final long aheadSlack = windowChunks > 0 ? sequentialSlack * AHEAD_SLACK_FACTOR : sequentialSlack;
+        if (offset - furthestEnd > aheadSlack || furthestEnd - offset > sequentialSlack * LAGGING_SLACK_FACTOR)
         {
             final boolean hadReadAhead = readAheadNext >= 0;
             furthestEnd = end;

@@ -123,6 +123,7 @@ public final class StreamingReader implements AutoCloseable
     private final LongAdder cancellations = new LongAdder();
     private final LongAdder inFlightWaits = new LongAdder();
     private final LongAdder directReads = new LongAdder();
+    private final LongAdder withdrawnForDirectRead = new LongAdder();
     private final LongAdder chunkFetches = new LongAdder();
     private final LongAdder failedFetches = new LongAdder();
     private final LongAdder progressiveReads = new LongAdder();
@@ -408,7 +409,8 @@ public final class StreamingReader implements AutoCloseable
      * Serves a read from the fetch of {@code chunk} already queued or running, without asking the backend again:
      * <ol>
      *   <li>still queued: moves it to the front of the queue and waits up to {@link #PICKUP_WAIT_NS} for a fetcher
-     *   to start it (else {@link #NOT_PENDING}: the caller reads its own range directly);</li>
+     *   to start it (else {@link #NOT_PENDING}: the caller reads its own range directly; if that range is the whole
+     *   chunk and no other reader waits for the fetch, the fetch leaves the queue, so no byte is fetched twice);</li>
      *   <li>running: copies this read's part out of the fetch's destination as soon as the transport has
      *   delivered it ({@link #joinProgressively}), so a reader waits for its own 128 KiB, not for the whole chunk;</li>
      *   <li>otherwise: waits for the fetch to end, and the caller reads the cache.</li>
@@ -427,6 +429,7 @@ public final class StreamingReader implements AutoCloseable
         final ReadSink sink,
         final long deadline)
     {
+        boolean withdrawn = false;
         synchronized (f)
         {
             if (!f.isPendingFetchOf(file, chunk) || f.cancelRequested)
@@ -449,9 +452,25 @@ public final class StreamingReader implements AutoCloseable
                 }
                 if (f.state == ChunkFetch.QUEUED)
                 {
-                    return NOT_PENDING; // no fetcher free in time: read our range directly; the chunk stays queued
+                    // no fetcher free in time: read our range directly. The chunk stays queued for the reads after
+                    // ours, unless ours is the whole chunk and nobody else waits for it: then it leaves the queue,
+                    // or a fetcher would later ask the backend for the very bytes our direct read gets now
+                    if (off != chunk << chunkShift || pn != f.chunkLength || f.waiters > 0)
+                    {
+                        return NOT_PENDING;
+                    }
+                    f.state = ChunkFetch.RUNNING;
+                    leaveQueued(f);
+                    f.cancelRequested = true;
+                    withdrawn = true;
                 }
             }
+        }
+        if (withdrawn)
+        {
+            withdrawnForDirectRead.increment();
+            complete(f, Errno.ECANCELED);
+            return NOT_PENDING;
         }
         final int progressive = joinProgressively(f, file, chunk, off, pn, dst, sink, deadline);
         if (progressive != FALLBACK)
@@ -1125,6 +1144,15 @@ public final class StreamingReader implements AutoCloseable
     public long directReads()
     {
         return directReads.sum();
+    }
+
+    /**
+     * Queued chunk fetches taken out of the queue because no fetcher started them in time for a reader whose read
+     * was the whole chunk: it read the chunk directly instead, and the fetch would have asked for the same bytes again.
+     */
+    public long withdrawnForDirectRead()
+    {
+        return withdrawnForDirectRead.sum();
     }
 
     /**

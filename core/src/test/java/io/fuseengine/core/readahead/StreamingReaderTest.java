@@ -238,11 +238,70 @@ class StreamingReaderTest
     }
 
     @Test
+    void readsArrivingAheadOfLateOnesAsOnABusyMachineAreNotASeekButAFarJumpAheadIs()
+    {
+        final long slack = ReadAheadConfig.DEFAULT_SEQUENTIAL_SLACK;
+        final long aheadLimit = slack * OpenStream.AHEAD_SLACK_FACTOR;
+        try (Rig rig = new Rig(cache, config(2, 4).build()))
+        {
+            final StreamTarget target = Rig.newFile(4 * aheadLimit, "t/ahead.mkv.bin");
+            final OpenStream s = rig.reader.open(target, false);
+            final UnsafeBuffer dest = Rig.buffer(READ);
+            long furthestEnd = 2 * slack;
+            for (long off = 0; off < furthestEnd; off += READ)
+            {
+                rig.readChecked(s, off, READ, dest);
+            }
+            rig.awaitReadAheadIdle();
+            final int window = s.windowChunks();
+            assertThat(window).as("window open after a sequential run").isPositive();
+
+            // the kernel's next reads, [furthestEnd, furthestEnd + 3 slack) still on descheduled FUSE threads, arrive
+            // after the one behind them: more than the old 1 MiB slack ahead, within the forward slack
+            rig.readChecked(s, furthestEnd + 3 * slack, READ, dest);
+            furthestEnd += 3 * slack + READ;
+
+            assertThat(s.windowChunks()).as("a read ahead of late ones keeps the window").isGreaterThanOrEqualTo(window);
+            assertThat(rig.reader.cancellations()).as("no read-ahead cancelled").isZero();
+
+            rig.readChecked(s, furthestEnd + aheadLimit + READ, READ, dest); // ahead by more than the forward slack
+
+            assertThat(s.windowChunks()).as("a far jump ahead is a seek").isZero();
+        }
+    }
+
+    @Test
+    void wholeChunkReadThatNoFetcherStartsInTimeIsReadDirectlyAndItsQueuedFetchWithdrawn() throws Exception
+    {
+        // one fetcher, no foreground ones: while chunk 2's fetch is held at the backend, chunk 3 stays queued
+        try (Rig rig = new Rig(cache, config(1, 8).foregroundBuffers(0).build()))
+        {
+            final StreamTarget target = Rig.newFile(16L * CHUNK, "t/withdrawn.bin");
+            final CountingTransport.Gate gate = new CountingTransport.Gate(r -> r.offset() == 2L * CHUNK);
+            rig.transport.gate = gate;
+            final OpenStream s = rig.reader.open(target, false);
+            final UnsafeBuffer dest = Rig.buffer(CHUNK);
+            for (long off = 0; off <= CHUNK; off += READ)
+            {
+                rig.readChecked(s, off, READ, dest);   // the read entering chunk 1 queues chunks 2 and 3
+            }
+            gate.awaitArrivals(1);
+
+            rig.readChecked(s, 3L * CHUNK, CHUNK, dest);   // all of chunk 3, still queued: waits, then reads directly
+
+            gate.release.countDown();
+            rig.awaitReadAheadIdle();
+            assertThat(rig.transport.count(target, 3L * CHUNK, CHUNK)).as("chunk 3 asked for once").isEqualTo(1);
+            assertThat(rig.reader.withdrawnForDirectRead()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void seekCancelsQueuedAndInFlightReadAheadAndResetsTheWindow() throws Exception
     {
         try (Rig rig = new Rig(cache, config(1, 8).build()))
         {
-            final StreamTarget target = Rig.newFile(32L * CHUNK, "t/seek.bin");
+            final StreamTarget target = Rig.newFile(64L * CHUNK, "t/seek.bin");
             final CountingTransport.Gate gate = new CountingTransport.Gate(
                 r -> r.length() == CHUNK && r.offset() >= 2L * CHUNK);
             rig.transport.gate = gate;
@@ -255,7 +314,7 @@ class StreamingReaderTest
             gate.awaitArrivals(1);                      // chunk 2 is at the backend, chunk 3 queued behind it
             assertThat(s.windowChunks()).isEqualTo(2);
 
-            rig.readChecked(s, 20L * CHUNK + 5, READ, dest);
+            rig.readChecked(s, 50L * CHUNK + 5, READ, dest);   // ahead by more than the forward slack (4 MiB)
 
             assertThat(s.windowChunks()).as("window closed by the seek").isZero();
             assertThat(rig.reader.cancellations()).isEqualTo(2);
