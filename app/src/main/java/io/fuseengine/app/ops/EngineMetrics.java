@@ -56,7 +56,8 @@ public final class EngineMetrics implements AutoCloseable
         "fuse_engine_readahead_wasted_total", "fuse_engine_readahead_cancellations_total",
         "fuse_engine_readahead_fetch_failures_total", "fuse_engine_readahead_chunks_in_flight",
         "fuse_engine_reads_joined_total", "fuse_engine_reads_progressive_total", "fuse_engine_reads_direct_total",
-        "fuse_engine_chunk_fetches_total", "fuse_engine_readahead_throttled_total");
+        "fuse_engine_chunk_fetches_total", "fuse_engine_chunk_fetches_withdrawn_total",
+        "fuse_engine_readahead_throttled_total");
 
     /** Names exported by {@link #bindPieces}. */
     public static final List<String> PIECE_NAMES = List.of(
@@ -246,6 +247,8 @@ public final class EngineMetrics implements AutoCloseable
             StreamingReader::directReads);
         counter("fuse.engine.chunk.fetches", "Whole chunks fetched for readers' misses (not read-ahead)", reader,
             StreamingReader::chunkFetches);
+        counter("fuse.engine.chunk.fetches.withdrawn", "Queued chunk fetches withdrawn because no fetcher started "
+            + "them in time and their reader read the whole chunk directly", reader, StreamingReader::withdrawnForDirectRead);
         counter("fuse.engine.readahead.staged", "Chunk fetches copied through a staging buffer because no cache entry "
             + "could be reserved (0 while the budget has evictable room)", reader, StreamingReader::stagedFetches);
         counter("fuse.engine.readahead.throttled", "Times read-ahead stopped at a chunk rqbit does not have yet", reader,
