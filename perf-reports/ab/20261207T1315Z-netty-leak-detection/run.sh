@@ -1,6 +1,6 @@
 #!/bin/bash
 # usage: run.sh JAR ROUNDS [N]  -> interleaved diag.sh runs of one jar with Netty's leak detector at SIMPLE (Netty's
-# default) and DISABLED (fuse-engine's default since this change): WARM (default 4) warm-up cold 1 GiB reads, then N
+# default) and DISABLED (the candidate default, rejected: see README.md): WARM (default 4) warm-up cold 1 GiB reads, then N
 # (default 24) measured ones, over rqbit-sim. Per-thread CPU ticks, including the JIT's compiler threads, go to
 # round<r>-<level>.out in this directory; summarize.sh tabulates them.
 set -u

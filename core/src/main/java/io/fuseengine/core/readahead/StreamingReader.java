@@ -459,9 +459,7 @@ public final class StreamingReader implements AutoCloseable
                     {
                         return NOT_PENDING;
                     }
-                    f.state = ChunkFetch.RUNNING;
-                    leaveQueued(f);
-                    f.cancelRequested = true;
+                    withdrawQueued(f);
                     withdrawn = true;
                 }
             }
@@ -780,19 +778,18 @@ public final class StreamingReader implements AutoCloseable
                 }
                 if (f.state == ChunkFetch.QUEUED)
                 {
-                    f.state = ChunkFetch.RUNNING;
-                    leaveQueued(f);
+                    withdrawQueued(f);
                     wasQueued = true;
                 }
                 else if (f.state == ChunkFetch.RUNNING)
                 {
                     anyRunning = true;
+                    f.cancelRequested = true;
                 }
                 else
                 {
                     continue;
                 }
-                f.cancelRequested = true;
             }
             cancellations.increment();
             readAheadWasted.increment();
@@ -938,6 +935,17 @@ public final class StreamingReader implements AutoCloseable
             }
         }
         return null;
+    }
+
+    /**
+     * Under {@code f}'s monitor, {@code f} QUEUED: takes it out of the queue for good (no fetcher will start it). The
+     * caller then ends it with {@code complete(f, ECANCELED)}, outside the monitor.
+     */
+    private void withdrawQueued(final ChunkFetch f)
+    {
+        f.state = ChunkFetch.RUNNING;
+        leaveQueued(f);
+        f.cancelRequested = true;
     }
 
     /** Under {@code f}'s monitor: it left QUEUED. */
@@ -1263,8 +1271,7 @@ public final class StreamingReader implements AutoCloseable
             {
                 if (f.state == ChunkFetch.QUEUED)
                 {
-                    f.state = ChunkFetch.RUNNING;
-                    leaveQueued(f);
+                    withdrawQueued(f);
                     take = true;
                 }
             }
